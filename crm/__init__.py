@@ -1,0 +1,69 @@
+"""企业帮扶联络 CRM — the application factory."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from crm.config import ROOT, Config
+
+
+def _normalise_db_url(url: str) -> str:
+    # psycopg 3 is the PostgreSQL driver; accept the usual spellings of the URL.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, CLI, error pages."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+
+    from crm import web
+    from crm.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    import crm.models  # noqa: F401  (every model registered before anything queries)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=web.select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    login_manager.init_app(app)
+    web.init_login(login_manager)
+
+    from crm.auth.admin import bp as admin_bp
+    from crm.auth.views import bp as auth_bp
+    from crm.enterprises.views import bp as enterprises_bp
+    from crm.issues.views import bp as issues_bp
+    from crm.liaisons.views import bp as liaisons_bp
+    from crm.meetings.views import bp as meetings_bp
+
+    app.register_blueprint(web.bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(enterprises_bp, url_prefix="/enterprises")
+    app.register_blueprint(liaisons_bp, url_prefix="/visits")
+    app.register_blueprint(issues_bp, url_prefix="/problems")
+    app.register_blueprint(meetings_bp, url_prefix="/meetings")
+
+    web.init_app(app)
+
+    from crm.cli import register_cli
+
+    register_cli(app)
+    return app

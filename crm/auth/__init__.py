@@ -1,0 +1,1 @@
+"""Users, units, roles, sign-in and the permission helpers."""

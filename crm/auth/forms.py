@@ -1,0 +1,115 @@
+"""Sign-in and administration forms. Messages are Chinese through gettext."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from crm.auth.models import UNIT_KINDS, Unit, User
+from crm.auth.roles import ROLE_LABELS
+from crm.extensions import db
+
+PHONE_RE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
+PHONE_MESSAGE = _l("Enter an 11-digit mobile number or a landline such as 0931-1234567.")
+
+
+def password_policy(form, field):
+    """At least 8 characters with letters and digits."""
+    value = field.data or ""
+    if len(value) < 8 or not any(c.isdigit() for c in value) or not any(
+        c.isalpha() for c in value
+    ):
+        raise ValidationError(_l("Use at least 8 characters with both letters and digits."))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(_l("Enter your user name.")),
+                                                        Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
+                                                         Length(max=128)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+def _unit_choices():
+    units = db.session.scalars(select(Unit).where(Unit.is_active).order_by(Unit.kind, Unit.name))
+    return [(0, _l("— none —"))] + [(u.id, u.name) for u in units]
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[
+        DataRequired(_l("Enter a user name.")), Length(min=2, max=64),
+        Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash or underscore."))])
+    display_name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the name.")),
+                                                       Length(max=64)])
+    title = StringField(_l("Post"), validators=[Optional(), Length(max=64)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Regexp(PHONE_RE, message=PHONE_MESSAGE)])
+    unit_id = SelectField(_l("Unit"), coerce=int)
+    roles = MultiCheckboxField(_l("Roles"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    is_active = BooleanField(_l("Active"), default=True)
+    password = PasswordField(_l("Initial password"), validators=[Optional(), Length(max=128)])
+
+    def __init__(self, *args, user: User | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._user = user
+        self.unit_id.choices = _unit_choices()
+        if user is not None:
+            del self.password
+            self.username.render_kw = {"readonly": True}
+
+    def validate_username(self, field):
+        if self._user is not None:
+            field.data = self._user.username
+            return
+        exists = db.session.scalar(
+            select(func.count()).select_from(User).where(
+                func.lower(User.username) == field.data.strip().lower())
+        )
+        if exists:
+            raise ValidationError(_l("This user name is already taken."))
+
+    def validate_password(self, field):
+        if self._user is None:
+            if not field.data:
+                raise ValidationError(_l("Enter an initial password."))
+            password_policy(self, field)
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a password.")),
+                                                            Length(max=128), password_policy])
+
+
+class UnitForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the unit's name.")),
+                                               Length(max=100)])
+    kind = SelectField(_l("Kind"), choices=[("town", _l("Town office")),
+                                            ("department", _l("Department"))])
+    is_active = BooleanField(_l("Active"), default=True)
+
+    def __init__(self, *args, unit: Unit | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._unit = unit
+
+    def validate_kind(self, field):
+        if field.data not in UNIT_KINDS:
+            raise ValidationError(_l("Choose a kind."))
+
+    def validate_name(self, field):
+        q = select(func.count()).select_from(Unit).where(Unit.name == field.data.strip())
+        if self._unit is not None:
+            q = q.where(Unit.id != self._unit.id)
+        if db.session.scalar(q):
+            raise ValidationError(_l("A unit with this name exists already."))

@@ -1,0 +1,69 @@
+"""``flask crm …`` commands: demo data, users, maintenance."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from crm.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the ``crm`` command group to ``app``."""
+
+    @app.cli.group("crm")
+    def crm_group():
+        """企业帮扶联络 CRM maintenance commands."""
+
+    @crm_group.command("demo")
+    @click.option("--force", is_flag=True, help="Fill even if the database has enterprises.")
+    def demo(force: bool):
+        """Fill an empty database with the fictional demo county."""
+        from crm.demo import DEMO_PASSWORD, DEMO_SIGNINS, populate
+        from crm.enterprises.models import Enterprise
+
+        if db.session.scalar(select(func.count()).select_from(Enterprise)) and not force:
+            click.echo("The database already has data; demo not loaded (use --force to add).")
+        else:
+            summary = populate()
+            db.session.commit()
+            for name, count in summary.items():
+                click.echo(f"  {name}: {count}")
+        click.echo(f"Demo sign-ins (password {DEMO_PASSWORD}):")
+        for username, role in DEMO_SIGNINS:
+            click.echo(f"  {username:<14} {role}")
+
+    @crm_group.command("create-user")
+    @click.option("--username", prompt=True)
+    @click.option("--name", "display_name", prompt=True)
+    @click.option("--role", "roles", multiple=True, required=True,
+                  type=click.Choice(["commissioner", "leader", "handler", "coordinator", "admin"]))
+    @click.option("--unit", default=None, help="Unit name (must exist).")
+    @click.password_option()
+    def create_user(username, display_name, roles, unit, password):
+        """Create a real user (the password must follow the policy)."""
+        from wtforms import ValidationError
+
+        from crm.auth.forms import password_policy
+        from crm.auth.models import Unit
+        from crm.auth.services import create_user as create, find_user
+
+        class _F:
+            data = password
+
+        try:
+            password_policy(None, _F)
+        except ValidationError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if find_user(username):
+            raise click.ClickException(f"User {username} exists already.")
+        unit_id = None
+        if unit:
+            u = db.session.scalar(select(Unit).where(Unit.name == unit))
+            if u is None:
+                raise click.ClickException(f"No unit named {unit}.")
+            unit_id = u.id
+        user = create({"username": username, "display_name": display_name, "roles": roles,
+                       "unit_id": unit_id, "password": password}, None)
+        db.session.commit()
+        click.echo(f"Created {user.username} ({', '.join(sorted(user.roles))}).")

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: time helpers, audit log, notifications, settings."""

@@ -1,0 +1,1 @@
+"""The enterprise registry: profiles, contacts, import and export."""

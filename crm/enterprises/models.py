@@ -1,0 +1,216 @@
+"""Enterprises and their contacts."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.core.timeutil import utcnow
+from crm.extensions import db
+
+# GB/T 4754-2017 sections.
+INDUSTRIES = {
+    "A": _l("Agriculture, forestry, animal husbandry and fishery"),
+    "B": _l("Mining"),
+    "C": _l("Manufacturing"),
+    "D": _l("Electricity, heat, gas and water"),
+    "E": _l("Construction"),
+    "F": _l("Wholesale and retail"),
+    "G": _l("Transport, storage and post"),
+    "H": _l("Accommodation and catering"),
+    "I": _l("Information technology services"),
+    "J": _l("Finance"),
+    "K": _l("Real estate"),
+    "L": _l("Leasing and business services"),
+    "M": _l("Scientific research and technical services"),
+    "N": _l("Water, environment and public facilities"),
+    "O": _l("Residential and other services"),
+    "P": _l("Education"),
+    "Q": _l("Health and social work"),
+    "R": _l("Culture, sports and entertainment"),
+    "S": _l("Public administration"),
+    "T": _l("International organisations"),
+}
+CLUSTERS = ("先进制造", "绿色食品", "军民融合", "新材料", "生物医药", "电子信息", "现代服务")
+SCALES = {"above": _l("Above designated size"), "below": _l("Below designated size")}
+SIZES = {"large": _l("Large"), "medium": _l("Medium"), "small": _l("Small"), "micro": _l("Micro")}
+OWNERSHIPS = {
+    "state": _l("State-owned"),
+    "private": _l("Private"),
+    "foreign": _l("Foreign-funded"),
+    "hmt": _l("Hong Kong, Macao or Taiwan funded"),
+    "mixed": _l("Mixed ownership"),
+}
+STATUSES = {
+    "normal": _l("Operating normally"),
+    "reduced": _l("Reduced production"),
+    "halted": _l("Production halted"),
+    "deregistered": _l("Deregistered"),
+}
+
+
+class Enterprise(db.Model):
+    """An enterprise in the registry."""
+
+    __tablename__ = "enterprises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    legal_rep: Mapped[Optional[str]] = mapped_column(String(64))
+    industry: Mapped[Optional[str]] = mapped_column(String(1), index=True)
+    cluster: Mapped[Optional[str]] = mapped_column(String(40), index=True)
+    is_chain_leader: Mapped[bool] = mapped_column(default=False, index=True)
+    scale: Mapped[Optional[str]] = mapped_column(String(10), index=True)
+    size: Mapped[Optional[str]] = mapped_column(String(10))
+    ownership: Mapped[Optional[str]] = mapped_column(String(10), index=True)
+    town_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"), index=True)
+    park: Mapped[Optional[str]] = mapped_column(String(100))
+    address: Mapped[Optional[str]] = mapped_column(String(300))
+    employees: Mapped[Optional[int]]
+    annual_output: Mapped[Optional[Decimal]] = mapped_column(Numeric(14, 2))  # 万元
+    status: Mapped[str] = mapped_column(String(16), default="normal", index=True)
+    tags: Mapped[Optional[str]] = mapped_column(String(300))
+    # Search keys kept in step with ``name`` by the service layer (pypinyin).
+    name_pinyin: Mapped[str] = mapped_column(String(600), default="", index=True)
+    name_initials: Mapped[str] = mapped_column(String(200), default="", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    town = relationship("Unit", lazy="joined")
+    contacts: Mapped[list["Contact"]] = relationship(
+        back_populates="enterprise",
+        cascade="all, delete-orphan",
+        order_by="(Contact.is_primary.desc(), Contact.id)",
+        lazy="raise_on_sql",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('normal', 'reduced', 'halted', 'deregistered')", name="status"
+        ),
+        CheckConstraint("scale IS NULL OR scale IN ('above', 'below')", name="scale"),
+        CheckConstraint(
+            "size IS NULL OR size IN ('large', 'medium', 'small', 'micro')", name="size"
+        ),
+        CheckConstraint(
+            "ownership IS NULL OR ownership IN ('state', 'private', 'foreign', 'hmt', 'mixed')",
+            name="ownership",
+        ),
+        CheckConstraint("employees IS NULL OR employees >= 0", name="employees"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Enterprise {self.credit_code} {self.name}>"
+
+
+class Contact(db.Model):
+    """A person at the enterprise (1..n, one primary)."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(64))
+    title: Mapped[Optional[str]] = mapped_column(String(64))
+    phone: Mapped[Optional[str]] = mapped_column(String(20))
+    is_primary: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[Optional[str]] = mapped_column(Text)
+
+    enterprise: Mapped[Enterprise] = relationship(back_populates="contacts")
+
+    __table_args__ = (
+        Index(
+            "uq_contacts_one_primary",
+            "enterprise_id",
+            unique=True,
+            sqlite_where=text("is_primary = 1"),
+            postgresql_where=text("is_primary"),
+        ),
+    )
+
+
+def _assigned_enterprise_ids(user, active_only: bool = False):
+    from crm.liaisons.models import Assignment
+
+    q = db.select(Assignment.enterprise_id).where(Assignment.user_id == user.id)
+    if active_only:
+        q = q.where(Assignment.end_date.is_(None))
+    return q
+
+
+def _unit_issue_enterprise_ids(user):
+    from crm.issues.models import Issue, IssueUnit
+
+    if user.unit_id is None:
+        return None
+    coop = db.select(IssueUnit.issue_id).where(IssueUnit.unit_id == user.unit_id)
+    return db.select(Issue.enterprise_id).where(
+        Issue.enterprise_id.is_not(None),
+        Issue.state != "new",
+        (Issue.lead_unit_id == user.unit_id) | Issue.id.in_(coop),
+    )
+
+
+def enterprise_visibility(user):
+    """SQL condition on ``Enterprise`` for what ``user`` may see (DESIGN.md §1).
+
+    Coordinators and admins see all; commissioners and leaders the enterprises they
+    are or were assigned to (past ones read-only); handlers those with a problem
+    dispatched to their unit.
+    """
+    if user.sees_all:
+        return db.true()
+    cond = Enterprise.id.in_(_assigned_enterprise_ids(user))
+    if user.has_role("handler"):
+        unit_q = _unit_issue_enterprise_ids(user)
+        if unit_q is not None:
+            cond = cond | Enterprise.id.in_(unit_q)
+    return cond
+
+
+def visible_enterprises(user):
+    """``select(Enterprise)`` filtered to what ``user`` may see; lists start here."""
+    return db.select(Enterprise).where(enterprise_visibility(user))
+
+
+def can_view_enterprise(user, enterprise: Enterprise) -> bool:
+    """Record-level check used by detail pages; agrees with ``visible_enterprises``."""
+    return (
+        db.session.scalar(
+            db.select(db.func.count()).select_from(Enterprise).where(
+                Enterprise.id == enterprise.id, enterprise_visibility(user)
+            )
+        )
+        > 0
+    )
+
+
+def can_edit_enterprise(user, enterprise: Enterprise | None = None) -> bool:
+    """Only coordinators and admins keep the registry."""
+    return user.sees_all
+
+
+def is_current_assignee(user, enterprise: Enterprise, roles=("commissioner",)) -> bool:
+    """True when ``user`` holds one of ``roles`` on ``enterprise`` right now."""
+    from crm.liaisons.models import Assignment
+
+    return (
+        db.session.scalar(
+            db.select(db.func.count()).select_from(Assignment).where(
+                Assignment.enterprise_id == enterprise.id,
+                Assignment.user_id == user.id,
+                Assignment.role.in_(roles),
+                Assignment.end_date.is_(None),
+            )
+        )
+        > 0
+    )

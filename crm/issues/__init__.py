@@ -1,0 +1,1 @@
+"""Enterprises' problems (诉求): dispatch, deadlines, workflow, rating."""

@@ -1,0 +1,308 @@
+"""Problems (诉求), their timeline, categories, deadline rules, rating tokens and the
+working-day calendar overrides."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    case,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.core.timeutil import utcnow
+from crm.extensions import db
+
+STATES = {
+    "new": _l("New"),
+    "dispatched": _l("Dispatched"),
+    "returned": _l("Returned"),
+    "in_progress": _l("In progress"),
+    "paused": _l("Waiting for the enterprise"),
+    "resolved": _l("Resolved"),
+    "reopened": _l("Reopened"),
+    "closed": _l("Closed"),
+}
+OPEN_STATES = ("new", "dispatched", "returned", "in_progress", "paused", "reopened")
+# States in which the deadline clock runs (it starts at dispatch; a pause stops it).
+CLOCK_STATES = ("dispatched", "returned", "in_progress", "reopened")
+LEVELS = {"consult": _l("Consultation"), "ordinary": _l("Ordinary"), "complex": _l("Complex")}
+SOURCES = {"visit": _l("Raised in a visit"), "direct": _l("Raised directly"),
+           "decision": _l("Meeting decision")}
+RATING_CHANNELS = {"self": _l("By the enterprise itself"), "recorded": _l("Recorded by a cadre")}
+LIGHTS = {"green": _l("On track"), "yellow": _l("Due soon"), "red": _l("Overdue")}
+
+
+class Category(db.Model):
+    """A problem category with its default lead unit and level (the dispatch proposal)."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    lead_unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"), index=True)
+    default_level: Mapped[str] = mapped_column(String(10), default="ordinary")
+    position: Mapped[int] = mapped_column(default=0)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    lead_unit = relationship("Unit", lazy="joined")
+
+    __table_args__ = (
+        CheckConstraint("default_level IN ('consult', 'ordinary', 'complex')", name="level"),
+    )
+
+
+class DeadlineRule(db.Model):
+    """Stage limits for a level, optionally specific to a category ("13710" by default).
+
+    ``resolve_calendar`` counts the resolve limit in calendar days (complex problems).
+    """
+
+    __tablename__ = "deadline_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[Optional[int]] = mapped_column(ForeignKey("categories.id"), index=True)
+    level: Mapped[str] = mapped_column(String(10))
+    sign_days: Mapped[int] = mapped_column(default=1)
+    progress_days: Mapped[int] = mapped_column(default=3)
+    resolve_days: Mapped[int] = mapped_column(default=7)
+    resolve_calendar: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (
+        CheckConstraint("level IN ('consult', 'ordinary', 'complex')", name="level"),
+        CheckConstraint(
+            "sign_days > 0 AND progress_days > 0 AND resolve_days > 0", name="positive"
+        ),
+        UniqueConstraint("category_id", "level", name="uq_deadline_rules_category_level"),
+    )
+
+
+class IssueUnit(db.Model):
+    """A cooperating unit (协办) on a problem."""
+
+    __tablename__ = "issue_units"
+
+    issue_id: Mapped[int] = mapped_column(
+        ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True, index=True)
+
+
+class Issue(db.Model):
+    """An enterprise's problem, tracked from raise to close.
+
+    Only ``crm.issues.workflow.transition`` assigns ``state``. ``due_at`` and
+    ``warn_at`` are computed by ``crm.issues.deadlines`` when the clock starts, moves
+    or resumes; the traffic light is derived from them and the current time
+    (``Issue.light_expr``), never stored.
+    """
+
+    __tablename__ = "issues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(12), unique=True)  # e.g. 2026-0137
+    source: Mapped[str] = mapped_column(String(10), default="visit")
+    enterprise_id: Mapped[Optional[int]] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    visit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("visits.id"), index=True)
+    raised_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    category_id: Mapped[Optional[int]] = mapped_column(ForeignKey("categories.id"), index=True)
+    level: Mapped[str] = mapped_column(String(10), default="ordinary")
+    lead_unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"), index=True)
+    handler_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    state: Mapped[str] = mapped_column(String(12), default="new", index=True)
+
+    # Clock. All naive UTC.
+    dispatched_at: Mapped[Optional[datetime]] = mapped_column(index=True)
+    is_redispatched: Mapped[bool] = mapped_column(default=False)
+    sign_due_at: Mapped[Optional[datetime]]
+    signed_at: Mapped[Optional[datetime]]
+    progress_due_at: Mapped[Optional[datetime]]
+    first_progress_at: Mapped[Optional[datetime]]
+    due_at: Mapped[Optional[datetime]] = mapped_column(index=True)
+    warn_at: Mapped[Optional[datetime]]
+    paused_at: Mapped[Optional[datetime]]
+    extension_requested_until: Mapped[Optional[date]]
+    extension_reason: Mapped[Optional[str]] = mapped_column(String(500))
+
+    resolved_at: Mapped[Optional[datetime]] = mapped_column(index=True)
+    resolution: Mapped[Optional[str]] = mapped_column(Text)
+    # Whether the last resolve came before the due time (frozen at resolve).
+    resolved_on_time: Mapped[Optional[bool]]
+    closed_at: Mapped[Optional[datetime]] = mapped_column(index=True)
+    close_reason: Mapped[Optional[str]] = mapped_column(String(300))
+
+    rating: Mapped[Optional[int]]
+    rating_comment: Mapped[Optional[str]] = mapped_column(Text)
+    rating_channel: Mapped[Optional[str]] = mapped_column(String(10))
+    rating_contact: Mapped[Optional[str]] = mapped_column(String(64))
+    rated_at: Mapped[Optional[datetime]]
+
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    supervise_count: Mapped[int] = mapped_column(default=0)
+    is_escalated: Mapped[bool] = mapped_column(default=False, index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    enterprise = relationship("Enterprise", lazy="raise_on_sql")
+    visit = relationship("Visit", lazy="raise_on_sql", backref=db.backref("issues", lazy="raise_on_sql"))
+    raised_by = relationship("User", foreign_keys=[raised_by_id], lazy="raise_on_sql")
+    handler = relationship("User", foreign_keys=[handler_id], lazy="raise_on_sql")
+    category = relationship("Category", lazy="raise_on_sql")
+    lead_unit = relationship("Unit", foreign_keys=[lead_unit_id], lazy="raise_on_sql")
+    coop_units = relationship("Unit", secondary="issue_units", lazy="raise_on_sql")
+    events: Mapped[list["IssueEvent"]] = relationship(
+        back_populates="issue", order_by="IssueEvent.id", lazy="raise_on_sql",
+        cascade="all, delete-orphan",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('new', 'dispatched', 'returned', 'in_progress', 'paused', "
+            "'resolved', 'reopened', 'closed')",
+            name="state",
+        ),
+        CheckConstraint("level IN ('consult', 'ordinary', 'complex')", name="level"),
+        CheckConstraint("source IN ('visit', 'direct', 'decision')", name="source"),
+        CheckConstraint(
+            "enterprise_id IS NOT NULL OR source = 'decision'", name="enterprise_required"
+        ),
+        CheckConstraint("(state = 'closed') = (closed_at IS NOT NULL)", name="closed_at"),
+        CheckConstraint("(state = 'paused') = (paused_at IS NOT NULL)", name="paused_at"),
+        CheckConstraint(
+            "state IN ('new', 'returned') OR state = 'closed' OR dispatched_at IS NOT NULL",
+            name="dispatched_at",
+        ),
+        CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating"),
+        CheckConstraint(
+            "rating_channel IS NULL OR rating_channel IN ('self', 'recorded')",
+            name="rating_channel",
+        ),
+        Index("ix_issues_unit_state", "lead_unit_id", "state"),
+        Index("ix_issues_state_due", "state", "due_at"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def light(self, now: datetime | None = None) -> Optional[str]:
+        """The traffic light for this problem now: green / yellow / red, or None."""
+        if self.state not in CLOCK_STATES or self.due_at is None:
+            return None
+        now = now or utcnow()
+        if now > self.due_at:
+            return "red"
+        if self.warn_at is not None and now >= self.warn_at:
+            return "yellow"
+        return "green"
+
+    @classmethod
+    def light_expr(cls, now: datetime):
+        """The same traffic light as a SQL expression, for filters and counts."""
+        return case(
+            (cls.state.notin_(CLOCK_STATES) | cls.due_at.is_(None), None),
+            (cls.due_at < now, "red"),
+            (cls.warn_at <= now, "yellow"),
+            else_="green",
+        )
+
+
+class IssueEvent(db.Model):
+    """The timeline and audit trail of a problem: one row per action."""
+
+    __tablename__ = "issue_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    actor_name: Mapped[Optional[str]] = mapped_column(String(64))  # e.g. the rating contact
+    action: Mapped[str] = mapped_column(String(20), index=True)
+    from_state: Mapped[Optional[str]] = mapped_column(String(12))
+    to_state: Mapped[Optional[str]] = mapped_column(String(12))
+    text: Mapped[Optional[str]] = mapped_column(Text)
+    data: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+
+    issue: Mapped[Issue] = relationship(back_populates="events")
+    actor = relationship("User", lazy="raise_on_sql")
+
+
+class RatingToken(db.Model):
+    """A one-time link for the enterprise contact to rate a resolution (channel ``self``).
+
+    Only the SHA-256 of the token is stored.
+    """
+
+    __tablename__ = "rating_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[Optional[datetime]]
+
+
+class WorkdayOverride(db.Model):
+    """An admin's correction to the holiday calendar: a holiday or a make-up workday (调休)."""
+
+    __tablename__ = "workday_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(unique=True)
+    is_workday: Mapped[bool]
+    note: Mapped[Optional[str]] = mapped_column(String(100))
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def issue_visibility(user):
+    """SQL condition on ``Issue`` for what ``user`` may see.
+
+    Coordinators and admins: all. Leaders and commissioners: problems of the
+    enterprises they are or were assigned to, and those they raised. Handlers:
+    problems dispatched to their unit as lead or cooperating unit.
+    """
+    from crm.liaisons.models import Assignment
+
+    if user.sees_all:
+        return db.true()
+    assigned = db.select(Assignment.enterprise_id).where(Assignment.user_id == user.id)
+    cond = Issue.enterprise_id.in_(assigned) | (Issue.raised_by_id == user.id)
+    if user.has_role("handler") and user.unit_id is not None:
+        coop = db.select(IssueUnit.issue_id).where(IssueUnit.unit_id == user.unit_id)
+        cond = cond | (
+            (Issue.state != "new")
+            & ((Issue.lead_unit_id == user.unit_id) | Issue.id.in_(coop))
+        )
+    return cond
+
+
+def visible_issues(user):
+    """``select(Issue)`` filtered to what ``user`` may see."""
+    return db.select(Issue).where(issue_visibility(user))
+
+
+def can_view_issue(user, issue: Issue) -> bool:
+    """Record-level check; agrees with ``visible_issues``."""
+    return (
+        db.session.scalar(
+            db.select(db.func.count()).select_from(Issue).where(
+                Issue.id == issue.id, issue_visibility(user)
+            )
+        )
+        > 0
+    )

@@ -1,0 +1,1 @@
+"""包联 assignments, weekly visits and the policy catalogue."""

@@ -1,0 +1,244 @@
+"""Assignments (包联), leaders' away periods, visits and the policy catalogue."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from crm.core.timeutil import utcnow
+from crm.extensions import db
+
+ASSIGNMENT_ROLES = {
+    "leader_a": _l("Leader (A)"),
+    "leader_b": _l("Leader (B)"),
+    "commissioner": _l("Commissioner"),
+}
+VISIT_MODES = {
+    "onsite": _l("On site"),
+    "phone": _l("By phone"),
+    "video": _l("Video call"),
+    "meeting": _l("At a meeting"),
+}
+FACTORS = {
+    "land": _l("Land"),
+    "power": _l("Electricity"),
+    "water": _l("Water"),
+    "gas": _l("Gas"),
+    "labour": _l("Labour"),
+    "finance": _l("Financing"),
+    "logistics": _l("Logistics"),
+    "data": _l("Data"),
+}
+POLICY_CATEGORIES = {
+    "tax": _l("Tax and fee reduction"),
+    "award": _l("Administrative award"),
+    "subsidy": _l("Fiscal subsidy"),
+    "talent": _l("Talent attraction"),
+    "finance": _l("Financial support"),
+    "other": _l("Other"),
+}
+
+
+class Assignment(db.Model):
+    """One person's 包联 role for one enterprise over a period.
+
+    History is kept: reassigning sets ``end_date`` on the old row and adds a new
+    one. A partial unique index allows one active ``leader_a`` per enterprise.
+    """
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    start_date: Mapped[date]
+    end_date: Mapped[Optional[date]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    enterprise = relationship("Enterprise", lazy="raise_on_sql")
+    user = relationship("User", foreign_keys=[user_id], lazy="raise_on_sql")
+
+    __table_args__ = (
+        CheckConstraint("role IN ('leader_a', 'leader_b', 'commissioner')", name="role"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="period"),
+        Index(
+            "uq_assignments_active_leader_a",
+            "enterprise_id",
+            unique=True,
+            sqlite_where=text("role = 'leader_a' AND end_date IS NULL"),
+            postgresql_where=text("role = 'leader_a' AND end_date IS NULL"),
+        ),
+        Index("ix_assignments_user_active", "user_id", "role", "end_date"),
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.end_date is None
+
+
+class LeaderAbsence(db.Model):
+    """A period during which leader A is away and leader B acts (receives A's notices)."""
+
+    __tablename__ = "leader_absences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    note: Mapped[Optional[str]] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("end_date >= start_date", name="period"),)
+
+
+class Policy(db.Model):
+    """A policy in the catalogue that commissioners deliver (送政策).
+
+    Eligibility lists are comma-separated codes; an empty list means "any".
+    """
+
+    __tablename__ = "policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(16), index=True)
+    issuer: Mapped[Optional[str]] = mapped_column(String(100))
+    summary: Mapped[Optional[str]] = mapped_column(Text)
+    link: Mapped[Optional[str]] = mapped_column(String(300))
+    industries: Mapped[str] = mapped_column(String(100), default="")
+    scales: Mapped[str] = mapped_column(String(40), default="")
+    ownerships: Mapped[str] = mapped_column(String(60), default="")
+    clusters: Mapped[str] = mapped_column(String(200), default="")
+    valid_from: Mapped[Optional[date]]
+    valid_to: Mapped[Optional[date]] = mapped_column(index=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (
+        CheckConstraint(
+            "category IN ('tax', 'award', 'subsidy', 'talent', 'finance', 'other')",
+            name="category",
+        ),
+        CheckConstraint(
+            "valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from", name="validity"
+        ),
+    )
+
+
+class Visit(db.Model):
+    """One visit (入企走访) by a commissioner to an enterprise."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    visit_date: Mapped[date] = mapped_column(index=True)
+    mode: Mapped[str] = mapped_column(String(10), default="onsite")
+    companions: Mapped[Optional[str]] = mapped_column(String(200))
+    services: Mapped[Optional[str]] = mapped_column(Text)  # 送服务
+    status_seen: Mapped[Optional[str]] = mapped_column(String(16))
+    summary: Mapped[Optional[str]] = mapped_column(Text)
+    next_step: Mapped[Optional[str]] = mapped_column(Text)
+    late_reason: Mapped[Optional[str]] = mapped_column(String(200))
+    latitude: Mapped[Optional[float]]
+    longitude: Mapped[Optional[float]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    enterprise = relationship("Enterprise", lazy="raise_on_sql")
+    author = relationship("User", lazy="raise_on_sql")
+    policies = relationship("Policy", secondary="visit_policies", lazy="raise_on_sql")
+    factors: Mapped[list["VisitFactor"]] = relationship(
+        cascade="all, delete-orphan", lazy="raise_on_sql"
+    )
+    photos: Mapped[list["VisitPhoto"]] = relationship(
+        cascade="all, delete-orphan", lazy="raise_on_sql"
+    )
+
+    __table_args__ = (
+        CheckConstraint("mode IN ('onsite', 'phone', 'video', 'meeting')", name="mode"),
+        CheckConstraint(
+            "status_seen IS NULL OR status_seen IN ('normal', 'reduced', 'halted', 'deregistered')",
+            name="status_seen",
+        ),
+        Index("ix_visits_enterprise_date", "enterprise_id", "visit_date"),
+        Index("ix_visits_author_date", "author_id", "visit_date"),
+    )
+
+
+class VisitPolicy(db.Model):
+    """A catalogue policy delivered during a visit (送政策)."""
+
+    __tablename__ = "visit_policies"
+
+    visit_id: Mapped[int] = mapped_column(
+        ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True
+    )
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id"), primary_key=True, index=True)
+
+
+class VisitFactor(db.Model):
+    """A production factor delivered or coordinated during a visit (送要素)."""
+
+    __tablename__ = "visit_factors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    factor: Mapped[str] = mapped_column(String(12))
+    note: Mapped[Optional[str]] = mapped_column(String(300))
+
+    __table_args__ = (
+        CheckConstraint(
+            "factor IN ('land', 'power', 'water', 'gas', 'labour', 'finance', 'logistics', 'data')",
+            name="factor",
+        ),
+        UniqueConstraint("visit_id", "factor", name="uq_visit_factors_visit_factor"),
+    )
+
+
+class VisitPhoto(db.Model):
+    """An optional photo. Stored in the database (any host can serve it), EXIF stripped."""
+
+    __tablename__ = "visit_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    content_type: Mapped[str] = mapped_column(String(20))
+    size: Mapped[int]
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("content_type IN ('image/jpeg', 'image/png')", name="content_type"),
+    )
+
+
+def visit_visibility(user):
+    """SQL condition on ``Visit``: coordinators/admins all; others the visits of
+    enterprises they are or were assigned to, and their own."""
+    if user.sees_all:
+        return db.true()
+    assigned = db.select(Assignment.enterprise_id).where(Assignment.user_id == user.id)
+    return Visit.enterprise_id.in_(assigned) | (Visit.author_id == user.id)
+
+
+def visible_visits(user):
+    """``select(Visit)`` filtered to what ``user`` may see."""
+    return db.select(Visit).where(visit_visibility(user))

@@ -1,0 +1,1 @@
+"""Joint meetings, quarterly reviews, decisions and the PDF packets."""

@@ -1,0 +1,190 @@
+"""Meetings, their agenda, decisions (议定事项), typical cases and PDF briefings."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from crm.core.timeutil import utcnow
+from crm.extensions import db
+
+MEETING_KINDS = {
+    "joint": _l("Monthly joint meeting"),
+    "review": _l("Quarterly review meeting"),
+    "special": _l("Special meeting"),
+}
+MEETING_STATES = {
+    "planning": _l("Planning"),
+    "issued": _l("Packet issued"),
+    "held": _l("Held"),
+    "minuted": _l("Minutes done"),
+}
+BRIEFING_KINDS = {
+    "joint": _l("Monthly joint meeting packet"),
+    "review": _l("Quarterly review packet"),
+    "portfolio": _l("Leader portfolio"),
+}
+BRIEFING_STATES = {
+    "pending": _l("Queued"),
+    "running": _l("Rendering"),
+    "success": _l("Ready"),
+    "failed": _l("Failed"),
+}
+
+
+class Meeting(db.Model):
+    """A joint meeting (monthly), a review meeting (quarterly) or a special meeting."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), index=True)
+    number: Mapped[str] = mapped_column(String(40))  # e.g. 2026年第11次
+    title: Mapped[str] = mapped_column(String(200))
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    starts_at: Mapped[Optional[datetime]] = mapped_column(index=True)
+    place: Mapped[Optional[str]] = mapped_column(String(200))
+    attendees: Mapped[Optional[str]] = mapped_column(Text)
+    minutes: Mapped[Optional[str]] = mapped_column(Text)
+    review_remarks: Mapped[Optional[str]] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10), default="planning", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    agenda_items: Mapped[list["AgendaItem"]] = relationship(
+        back_populates="meeting", order_by="AgendaItem.position", lazy="raise_on_sql",
+        cascade="all, delete-orphan",
+    )
+    decisions: Mapped[list["Decision"]] = relationship(
+        back_populates="meeting", order_by="Decision.position", lazy="raise_on_sql",
+        cascade="all, delete-orphan",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("kind IN ('joint', 'review', 'special')", name="kind"),
+        CheckConstraint("state IN ('planning', 'issued', 'held', 'minuted')", name="state"),
+        CheckConstraint("period_end >= period_start", name="period"),
+        UniqueConstraint("kind", "number", name="uq_meetings_kind_number"),
+    )
+
+
+class AgendaItem(db.Model):
+    """A problem (or a leader's proposal) put to a meeting, with the question asked."""
+
+    __tablename__ = "agenda_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    issue_id: Mapped[Optional[int]] = mapped_column(ForeignKey("issues.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    source: Mapped[str] = mapped_column(String(10), default="escalated")
+    title: Mapped[Optional[str]] = mapped_column(String(200))
+    question: Mapped[Optional[str]] = mapped_column(Text)
+    proposed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="agenda_items")
+    issue = relationship("Issue", lazy="raise_on_sql")
+
+    __table_args__ = (
+        CheckConstraint("source IN ('escalated', 'red', 'proposal')", name="source"),
+        CheckConstraint("issue_id IS NOT NULL OR title IS NOT NULL", name="subject"),
+    )
+
+
+class Decision(db.Model):
+    """A decision (议定事项) of a meeting. Tracked like a problem through ``issue``
+    (source ``decision``): same workflow, same lights, reported in the next packet."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    issue_id: Mapped[Optional[int]] = mapped_column(ForeignKey("issues.id"), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(Text)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    due_date: Mapped[date]
+
+    meeting: Mapped[Meeting] = relationship(back_populates="decisions")
+    issue = relationship("Issue", lazy="raise_on_sql")
+    unit = relationship("Unit", lazy="raise_on_sql")
+
+
+class TypicalCase(db.Model):
+    """A problem the coordinator picks as a typical case for a review packet."""
+
+    __tablename__ = "typical_cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
+    note: Mapped[Optional[str]] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (UniqueConstraint("meeting_id", "issue_id", name="uq_typical_cases_pair"),)
+
+
+class Briefing(db.Model):
+    """A PDF packet: its rendering job state and, once done, the file itself.
+
+    The PDF lives in the database so that any web process on any host can serve it.
+    A final (定稿) briefing never changes; generating again makes a new version.
+    """
+
+    __tablename__ = "briefings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    meeting_id: Mapped[Optional[int]] = mapped_column(ForeignKey("meetings.id"), index=True)
+    leader_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    state: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    requested_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[Optional[datetime]]
+    finished_at: Mapped[Optional[datetime]]
+    heartbeat_at: Mapped[Optional[datetime]]
+    job_id: Mapped[Optional[str]] = mapped_column(String(64))
+    error: Mapped[Optional[str]] = mapped_column(Text)
+    pdf: Mapped[Optional[bytes]] = deferred(mapped_column(LargeBinary))
+    sha256: Mapped[Optional[str]] = mapped_column(String(64))
+    size: Mapped[Optional[int]]
+    pages: Mapped[Optional[int]]
+    is_final: Mapped[bool] = mapped_column(default=False)
+
+    meeting = relationship("Meeting", lazy="raise_on_sql")
+    leader = relationship("User", foreign_keys=[leader_id], lazy="raise_on_sql")
+    requested_by = relationship("User", foreign_keys=[requested_by_id], lazy="raise_on_sql")
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('joint', 'review', 'portfolio')", name="kind"),
+        CheckConstraint("state IN ('pending', 'running', 'success', 'failed')", name="state"),
+        CheckConstraint(
+            "(state = 'success') = (sha256 IS NOT NULL AND pdf IS NOT NULL)", name="file"
+        ),
+        CheckConstraint("NOT is_final OR state = 'success'", name="final_success"),
+        CheckConstraint(
+            "(kind = 'portfolio') = (leader_id IS NOT NULL AND meeting_id IS NULL)", name="subject"
+        ),
+        Index("ix_briefings_subject_version", "kind", "meeting_id", "leader_id", "version"),
+    )

@@ -1,0 +1,23 @@
+"""Import every model so that Alembic and ``db.create_all`` see the whole schema."""
+from crm.auth.models import Unit, User, UserRole  # noqa: F401
+from crm.core.models import AuditLog, Notification, Setting  # noqa: F401
+from crm.enterprises.models import Contact, Enterprise  # noqa: F401
+from crm.issues.models import (  # noqa: F401
+    Category,
+    DeadlineRule,
+    Issue,
+    IssueEvent,
+    IssueUnit,
+    RatingToken,
+    WorkdayOverride,
+)
+from crm.liaisons.models import (  # noqa: F401
+    Assignment,
+    LeaderAbsence,
+    Policy,
+    Visit,
+    VisitFactor,
+    VisitPhoto,
+    VisitPolicy,
+)
+from crm.meetings.models import AgendaItem, Briefing, Decision, Meeting, TypicalCase  # noqa: F401

@@ -75,6 +75,11 @@ def enqueue(func: Callable, *args, job_timeout: int | None = None, **kwargs) -> 
     return Enqueued(job.id, False)
 
 
-def ping(x: int) -> int:
-    """A trivial job that proves the queue works end to end."""
-    return x * 2
+def ping(x: int) -> dict:
+    """A trivial job that proves the path end to end: it runs in the app context and
+    reaches the database."""
+    from sqlalchemy import text
+
+    from crm.extensions import db
+
+    return {"app": current_app.import_name, "db": db.session.scalar(text("SELECT 1")), "x2": x * 2}

@@ -1,0 +1,207 @@
+"""Shared fixtures: ``app`` on SQLite and PostgreSQL, ``client``, ``login_as``, Redis.
+
+PostgreSQL and Redis come from TEST_DATABASE_URL and TEST_REDIS_URL. When they are not
+set or not reachable the tests that need them are skipped with the reason — except
+under CI=true, where they fail, so CI can never pass by skipping.
+"""
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import event, text
+
+from crm import create_app
+from crm.config import TestConfig
+from crm.extensions import db, limiter
+from tests import factories
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def _unavailable(reason: str):
+    if IN_CI:
+        pytest.fail(f"{reason} (required in CI)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _pg_reachable() -> str | None:
+    if not PG_URL:
+        return "TEST_DATABASE_URL is not set"
+    import psycopg
+
+    try:
+        url = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+        psycopg.connect(url, connect_timeout=3).close()
+    except Exception as exc:  # noqa: BLE001
+        return f"PostgreSQL at TEST_DATABASE_URL is not reachable: {exc}"
+    return None
+
+
+class CRMClient(FlaskClient):
+    """A test client that submits forms with a real CSRF token, as a browser does.
+
+    Each request runs in its own application context (own ``g`` and database
+    session), as in production, even though the test holds an app context open.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+    def csrf_token(self, page: str = "/no-such-page-for-token") -> str:
+        """Read the CSRF token from a rendered page (any page uses the base layout)."""
+        html = self.get(page).get_data(as_text=True)
+        match = CSRF_RE.search(html)
+        assert match, f"no CSRF token on {page}"
+        return match.group(1)
+
+    def post_form(self, url: str, data: dict | None = None, **kwargs):
+        """POST ``data`` with a CSRF token, like a browser submitting a form."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, **kwargs)
+
+
+def _make_app(database_url: str):
+    class Cfg(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+
+    app = create_app(Cfg)
+    app.test_client_class = CRMClient
+    with app.app_context():
+        if database_url.startswith("postgresql"):
+            db.session.execute(text("DROP SCHEMA public CASCADE"))
+            db.session.execute(text("CREATE SCHEMA public"))
+            db.session.commit()
+        db.create_all()
+    return app
+
+
+_apps: dict[str, object] = {}
+
+
+def _get_app(kind: str):
+    if kind not in _apps:
+        if kind == "sqlite":
+            _apps[kind] = _make_app("sqlite://")
+        else:
+            reason = _pg_reachable()
+            if reason:
+                _unavailable(reason)
+            _apps[kind] = _make_app(PG_URL)
+    return _apps[kind]
+
+
+def _clean(app) -> None:
+    db.session.remove()
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app(request):
+    """The application on each database, with empty tables and the context pushed."""
+    application = _get_app(request.param)
+    with application.app_context():
+        _clean(application)
+        limiter.reset()
+        yield application
+        db.session.remove()
+
+
+@pytest.fixture
+def pg_app():
+    """The application on PostgreSQL only (concurrency and PostgreSQL-specific tests)."""
+    application = _get_app("postgresql")
+    with application.app_context():
+        _clean(application)
+        limiter.reset()
+        yield application
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app) -> CRMClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(app, client):
+    """``login_as("leader")`` creates a user with that role (or takes a User) and signs
+    in through the real sign-in form. Returns the user."""
+
+    def _login(role_or_user="commissioner", **user_kwargs):
+        if isinstance(role_or_user, str):
+            user = factories.user(roles=[role_or_user], **user_kwargs)
+            db.session.commit()
+        else:
+            user = role_or_user
+        response = client.post_form(
+            "/login", {"username": user.username, "password": factories.PASSWORD},
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+    return _login
+
+
+@pytest.fixture
+def redis_url():
+    """A real Redis (database 15 by default), flushed before and after the test."""
+    if not REDIS_URL:
+        _unavailable("TEST_REDIS_URL is not set")
+    from redis import Redis
+
+    conn = Redis.from_url(REDIS_URL)
+    try:
+        conn.ping()
+    except Exception as exc:  # noqa: BLE001
+        _unavailable(f"Redis at TEST_REDIS_URL is not reachable: {exc}")
+    conn.flushdb()
+    yield REDIS_URL
+    conn.flushdb()
+
+
+class QueryCounter:
+    """Counts SQL statements sent to the database."""
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __call__(self, conn, cursor, statement, *args):
+        self.statements.append(statement)
+
+
+@contextmanager
+def count_queries():
+    """``with count_queries() as q: ...; q.count`` — the N+1 detector."""
+    counter = QueryCounter()
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture
+def queries():
+    """Fixture form of ``count_queries``."""
+    return count_queries

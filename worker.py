@@ -1,0 +1,49 @@
+"""rq worker for the CRM: ``python worker.py`` (REDIS_URL and DATABASE_URL from the env).
+
+The app is built once; WeasyPrint is imported before the worker forks so each
+work-horse starts with the fonts and libraries already loaded. The built-in
+scheduler runs periodic jobs (e.g. the deadline sweep).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+import weasyprint  # noqa: F401  (import before forking: shared, warm pages)
+from redis import Redis
+from rq import Queue, Worker
+
+from crm import create_app
+from crm.jobs import AppJob, set_worker_app
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a worker until it is told to stop (SIGTERM finishes the current job)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--burst", action="store_true", help="Quit when the queue is empty.")
+    parser.add_argument("--name", default=None, help="Worker name (default: host.pid).")
+    args = parser.parse_args(argv)
+
+    app = create_app()
+    url = app.config.get("REDIS_URL")
+    if not url:
+        print("REDIS_URL is not set: jobs run inline in the web process; no worker needed.",
+              file=sys.stderr)
+        return 2
+    set_worker_app(app)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    conn = Redis.from_url(url)
+    queue = Queue(app.config["RQ_QUEUE"], connection=conn, job_class=AppJob)
+    worker = Worker([queue], connection=conn, job_class=AppJob, name=args.name)
+    with app.app_context():
+        from crm.scheduling import register_periodic_jobs
+
+        register_periodic_jobs(queue)
+    worker.work(burst=args.burst, with_scheduler=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    has_request_context,
     jsonify,
     redirect,
     render_template,
@@ -52,7 +53,10 @@ NAV = [
 
 
 def select_locale() -> str:
-    """The user's chosen language, else the session's, else Chinese."""
+    """The user's chosen language, else the session's, else Chinese (also outside
+    requests: jobs and the CLI render in Chinese)."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated:
         return current_user.locale
     lang = session.get("lang")

@@ -69,3 +69,12 @@ class Setting(db.Model):
     value: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+
+class Counter(db.Model):
+    """Named sequences (e.g. problem numbers per year), incremented atomically."""
+
+    __tablename__ = "counters"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)

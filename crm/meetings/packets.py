@@ -119,5 +119,132 @@ def packet_context(briefing) -> dict:
     else:
         from crm.meetings.models import Meeting
 
-        context["meeting"] = db.session.get(Meeting, briefing.meeting_id)
+        meeting = db.session.get(Meeting, briefing.meeting_id)
+        context["meeting"] = meeting
+        if briefing.kind == "joint":
+            context.update(_joint_context(meeting, context["now"]))
+        else:
+            context.update(_review_context(meeting, context["now"]))
     return context
+
+
+EVENT_LABELS_KEY = "event_labels"
+
+
+def _event_labels() -> dict:
+    try:
+        from crm.issues.workflow import ACTION_LABELS
+    except ImportError:  # the workflow module names its actions
+        return {}
+    return ACTION_LABELS
+
+
+def _joint_context(meeting, now) -> dict:
+    prev, prev_decisions = previous_decisions(meeting)
+    return {
+        "glance": None,
+        "agenda": agenda_dossiers(meeting),
+        "red_by_unit": red_list_by_unit(now),
+        "prev_meeting": prev,
+        "prev_decisions": prev_decisions,
+        "leaders": leader_sections(meeting.period_start, meeting.period_end, now),
+        "dossiers": enterprise_dossiers(enterprises_with_open_problems()),
+        EVENT_LABELS_KEY: _event_labels(),
+    }
+
+
+def _review_context(meeting, now) -> dict:
+    return {"glance": None, EVENT_LABELS_KEY: _event_labels()}
+
+
+def agenda_dossiers(meeting) -> list[dict]:
+    """The problems put to the meeting: background, units, a timeline summary and the
+    question asked, in agenda order (a fixed number of queries)."""
+    from crm.issues.models import IssueEvent
+    from crm.meetings.models import AgendaItem
+
+    items = db.session.scalars(
+        select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+        .options(selectinload(AgendaItem.issue).selectinload(Issue.enterprise),
+                 selectinload(AgendaItem.issue).selectinload(Issue.lead_unit),
+                 selectinload(AgendaItem.issue).selectinload(Issue.coop_units))
+        .order_by(AgendaItem.position, AgendaItem.id)
+    ).all()
+    issue_ids = [i.issue_id for i in items if i.issue_id]
+    events = defaultdict(list)
+    if issue_ids:
+        for event, actor in db.session.execute(
+            select(IssueEvent, User).outerjoin(User, User.id == IssueEvent.actor_id)
+            .where(IssueEvent.issue_id.in_(issue_ids)).order_by(IssueEvent.at, IssueEvent.id)
+        ):
+            events[event.issue_id].append((event, actor))
+    return [{"item": item, "issue": item.issue,
+             "events": events.get(item.issue_id, [])} for item in items]
+
+
+def red_list_by_unit(now) -> list[tuple]:
+    """Open overdue problems grouped by lead unit: [(unit, [(issue, enterprise)])],
+    units with the most red first."""
+    from crm.auth.models import Unit
+
+    rows = db.session.execute(
+        select(Issue, Enterprise, Unit)
+        .outerjoin(Enterprise, Enterprise.id == Issue.enterprise_id)
+        .outerjoin(Unit, Unit.id == Issue.lead_unit_id)
+        .where(Issue.light_expr(now) == "red").order_by(Unit.name, Issue.due_at)
+    ).all()
+    groups: dict = {}
+    for issue, enterprise, unit in rows:
+        groups.setdefault(unit, []).append((issue, enterprise))
+    return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0].name if kv[0] else ""))
+
+
+def previous_decisions(meeting) -> tuple:
+    """The previous meeting of the same kind and the progress of its decisions."""
+    from crm.meetings.decisions import decisions_of
+    from crm.meetings.services import previous_meeting
+
+    prev = previous_meeting(meeting)
+    return prev, (decisions_of(prev) if prev is not None else [])
+
+
+def leader_sections(period_start: date, period_end: date, now) -> list[dict]:
+    """Per leader: their enterprises (A and B), visited in the period, open and red problems."""
+    leaders = db.session.execute(
+        select(User, Assignment.enterprise_id, Enterprise.name, Assignment.role)
+        .join(Assignment, Assignment.user_id == User.id)
+        .join(Enterprise, Enterprise.id == Assignment.enterprise_id)
+        .where(Assignment.end_date.is_(None), Assignment.role.in_(("leader_a", "leader_b")))
+        .order_by(User.display_name)
+    ).all()
+    visited = set(db.session.scalars(
+        select(Visit.enterprise_id).where(Visit.visit_date.between(period_start, period_end))
+        .distinct()))
+    open_counts = dict(db.session.execute(
+        select(Issue.enterprise_id, func.count()).where(Issue.state.in_(OPEN_STATES))
+        .group_by(Issue.enterprise_id)).all())
+    red_counts = dict(db.session.execute(
+        select(Issue.enterprise_id, func.count()).where(Issue.light_expr(now) == "red")
+        .group_by(Issue.enterprise_id)).all())
+    sections: dict[int, dict] = {}
+    for user, enterprise_id, name, role in leaders:
+        s = sections.setdefault(user.id, {"leader": user, "rows": []})
+        s["rows"].append({"name": name, "role": role,
+                          "visited": enterprise_id in visited,
+                          "open": open_counts.get(enterprise_id, 0),
+                          "red": red_counts.get(enterprise_id, 0)})
+    for s in sections.values():
+        s["rows"].sort(key=lambda r: (-r["red"], -r["open"], r["name"]))
+        s["enterprises"] = len(s["rows"])
+        s["visited"] = sum(1 for r in s["rows"] if r["visited"])
+        s["open"] = sum(r["open"] for r in s["rows"])
+        s["red"] = sum(r["red"] for r in s["rows"])
+    return list(sections.values())
+
+
+def enterprises_with_open_problems() -> list[int]:
+    """Ids of enterprises that have at least one open problem (the appendix)."""
+    return db.session.scalars(
+        select(Issue.enterprise_id).where(Issue.state.in_(OPEN_STATES),
+                                          Issue.enterprise_id.is_not(None)).distinct()
+    ).all()

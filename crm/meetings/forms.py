@@ -1,0 +1,101 @@
+"""Meeting forms. Chinese messages through gettext; typing kept on error."""
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from crm.meetings.services import Period, month_period, quarter_period
+
+MONTH_RE = re.compile(r"^(20\d\d)-(0[1-9]|1[0-2])$")
+QUARTER_RE = re.compile(r"^(20\d\d)-Q([1-4])$")
+
+
+class MeetingForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=[("joint", _l("Monthly joint meeting")),
+                                            ("review", _l("Quarterly review meeting")),
+                                            ("special", _l("Special meeting"))])
+    month = StringField(_l("Month"), validators=[Optional()],
+                        description=_l("For a joint meeting, e.g. 2026-11"))
+    quarter = StringField(_l("Quarter"), validators=[Optional()],
+                          description=_l("For a review meeting, e.g. 2026-Q4"))
+    period_start = DateField(_l("From"), validators=[Optional()])
+    period_end = DateField(_l("To"), validators=[Optional()])
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
+    starts_at = DateTimeLocalField(_l("Time"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    attendees = TextAreaField(_l("Attendees"), validators=[Optional(), Length(max=4000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then what depends on the kind (Optional() would otherwise stop
+        the per-field validators of empty fields)."""
+        ok = super().validate(extra_validators)
+        if self.kind.data == "joint" and not MONTH_RE.match((self.month.data or "").strip()):
+            self.month.errors.append(_l("Enter the month as YYYY-MM, e.g. 2026-11."))
+            ok = False
+        if self.kind.data == "review" and not QUARTER_RE.match(
+                (self.quarter.data or "").strip().upper()):
+            self.quarter.errors.append(_l("Enter the quarter as YYYY-Qn, e.g. 2026-Q4."))
+            ok = False
+        if self.kind.data == "special":
+            if not (self.title.data or "").strip():
+                self.title.errors.append(_l("A special meeting needs a title."))
+                ok = False
+            start, end = self.period_start.data, self.period_end.data
+            if not start or not end:
+                self.period_end.errors.append(_l("Enter the first and last day of the period."))
+                ok = False
+            elif end < start:
+                self.period_end.errors.append(_l("The period cannot end before it starts."))
+                ok = False
+        return ok
+
+    def period(self) -> Period:
+        """The meeting's period from whichever field its kind uses."""
+        if self.kind.data == "joint":
+            year, month = MONTH_RE.match(self.month.data.strip()).groups()
+            return month_period(int(year), int(month))
+        if self.kind.data == "review":
+            year, q = QUARTER_RE.match(self.quarter.data.strip().upper()).groups()
+            return quarter_period(int(year), int(q))
+        return Period(self.period_start.data, self.period_end.data)
+
+
+class MeetingEditForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")),
+                                                 Length(max=200)])
+    starts_at = DateTimeLocalField(_l("Time"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    attendees = TextAreaField(_l("Attendees"), validators=[Optional(), Length(max=4000)])
+
+
+class MinutesForm(FlaskForm):
+    minutes = TextAreaField(_l("Minutes"), validators=[Optional(), Length(max=50000)])
+    review_remarks = TextAreaField(_l("Review remarks"), validators=[Optional(),
+                                                                     Length(max=20000)])
+
+
+class ProposalForm(FlaskForm):
+    issue_number = StringField(_l("Problem number (optional)"),
+                               validators=[Optional(), Length(max=12)])
+    title = StringField(_l("Subject"), validators=[Optional(), Length(max=200)])
+    question = TextAreaField(_l("What the meeting is asked to decide"),
+                             validators=[Optional(), Length(max=4000)])
+
+    def validate_title(self, field):
+        if not (field.data or "").strip() and not (self.issue_number.data or "").strip():
+            raise ValidationError(_l("Give a subject or a problem number."))
+
+
+class QuestionForm(FlaskForm):
+    question = TextAreaField(_l("What the meeting is asked to decide"),
+                             validators=[Optional(), Length(max=4000)])
+
+
+class TypicalCaseForm(FlaskForm):
+    issue_number = StringField(_l("Problem number"), validators=[
+        DataRequired(_l("Enter the problem number, e.g. 2026-0137.")), Length(max=12)])
+    note = TextAreaField(_l("Why it is typical"), validators=[Optional(), Length(max=4000)])

@@ -13,9 +13,9 @@ import random
 import uuid
 from calendar import monthrange
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import select

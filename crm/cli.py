@@ -25,7 +25,11 @@ def register_cli(app: Flask) -> None:
         if db.session.scalar(select(func.count()).select_from(Enterprise)) and not force:
             click.echo("The database already has data; demo not loaded (use --force to add).")
         else:
-            summary = populate()
+            try:
+                summary = populate()
+            except ValueError as exc:  # e.g. the demo users exist already
+                db.session.rollback()
+                raise click.ClickException(str(exc)) from exc
             db.session.commit()
             for name, count in summary.items():
                 click.echo(f"  {name}: {count}")

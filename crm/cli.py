@@ -71,3 +71,37 @@ def register_cli(app: Flask) -> None:
                        "unit_id": unit_id, "password": password}, None)
         db.session.commit()
         click.echo(f"Created {user.username} ({', '.join(sorted(user.roles))}).")
+
+    @crm_group.command("backup")
+    @click.argument("target", type=click.Path(dir_okay=False))
+    def backup_cmd(target):
+        """Write a consistent snapshot of the SQLite database to TARGET."""
+        from pathlib import Path
+
+        from crm.core.backup import BackupError, backup
+
+        try:
+            size = backup(app.config["SQLALCHEMY_DATABASE_URI"], Path(target))
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Backup written to {target} ({size // 1024} KB).")
+
+    @crm_group.command("restore")
+    @click.argument("source", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    def restore_cmd(source, yes):
+        """Replace the SQLite database with the snapshot SOURCE (stop the app first)."""
+        from pathlib import Path
+
+        from crm.core.backup import BackupError, restore
+
+        if not yes:
+            click.confirm("This replaces the current database. Continue?", abort=True)
+        db.session.remove()
+        db.engine.dispose()
+        try:
+            restore(app.config["SQLALCHEMY_DATABASE_URI"], Path(source))
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Database restored from {source}.")
+

@@ -26,6 +26,16 @@ from crm.issues.models import LEVELS, Category
 DATE_MESSAGE = _l("Enter a date such as 2026-03-02.")
 
 
+def safe_int(value) -> int:
+    """An id from a form: anything that is not a positive integer becomes 0 (none), so
+    a tampered select never raises; the workflow then names the field."""
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return 0
+    return n if 0 < n < 2**31 else 0
+
+
 def unit_choices(blank=True):
     """Active units, towns first (for selects)."""
     units = db.session.scalars(select(Unit).where(Unit.is_active).order_by(Unit.kind.desc(),
@@ -87,11 +97,12 @@ class ActionForm(FlaskForm):
 
 
 class DispatchForm(ActionForm):
-    unit_id = SelectField(_l("Lead unit"), coerce=int)
-    level = SelectField(_l("Level"))
-    category_id = SelectField(_l("Category"), coerce=int)
-    coop_unit_ids = SelectMultipleField(_l("Cooperating units"), coerce=int,
-                                        validators=[Optional()])
+    # Choices are checked by the workflow (with a message naming the field).
+    unit_id = SelectField(_l("Lead unit"), coerce=safe_int, validate_choice=False)
+    level = SelectField(_l("Level"), validate_choice=False)
+    category_id = SelectField(_l("Category"), coerce=safe_int, validate_choice=False)
+    coop_unit_ids = SelectMultipleField(_l("Cooperating units"), coerce=safe_int,
+                                        validate_choice=False, validators=[Optional()])
     due_date = DateField(_l("Due date (leave empty for the standard limit)"),
                          validators=[Optional()], render_kw={"type": "date"})
 

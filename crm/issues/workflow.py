@@ -134,7 +134,9 @@ _allow(_NOT_CLOSED, Action.INSTRUCT, None, {LEADER})
 _allow(["dispatched", "in_progress", "reopened"], Action.SUPERVISE, None, {COORDINATOR})
 _allow(["dispatched", "returned", "in_progress", "paused", "reopened"], Action.ESCALATE, None,
        {COORDINATOR})
-_allow(_ALL, Action.COMMENT, None, {COMMISSIONER, LEADER, HANDLER, COORDINATOR})
+# Units see a problem from its dispatch on, so they can comment from then on.
+_allow(["new"], Action.COMMENT, None, {COMMISSIONER, LEADER, COORDINATOR})
+_allow(_ALL[1:], Action.COMMENT, None, {COMMISSIONER, LEADER, HANDLER, COORDINATOR})
 
 # Notes add to the timeline without touching the problem, so they neither need nor
 # bump the optimistic-lock version (a 批示 is never refused because someone signed).
@@ -303,8 +305,9 @@ def transition(issue: Issue, action: str, actor, expected_version: int | str | N
     Checks the optimistic-lock version (``expected_version`` is the version the person
     saw), the table, the actor's roles on this record and the record conditions; applies
     the action (clock fields through ``crm.issues.deadlines``); writes the IssueEvent;
-    sends the notices. Everything happens in a savepoint, so a refused or conflicting
-    action leaves nothing behind. Flushes; the caller commits.
+    sends the notices. Every check runs before the first change, so a refused action
+    leaves nothing behind; a conflict found at the flush rolls the session back.
+    Flushes; the caller commits.
 
     Raises NotAllowed, InvalidInput or ConflictError (all WorkflowError).
     """
@@ -323,27 +326,28 @@ def transition(issue: Issue, action: str, actor, expected_version: int | str | N
             raise ConflictError(conflict_message(issue.id))
     rule = check(issue, action, actor, now)
     outcome = actions.validate(action, issue, actor, now, data)
+    from_state = issue.state
     try:
-        # The savepoint undoes everything (state, event, notices) when the flush finds
-        # that another transaction changed the row first.
-        with db.session.begin_nested():
-            from_state = issue.state
-            to_state = actions.apply(action, issue, actor, now, outcome)
-            if to_state is None:
-                to_state = rule.to if isinstance(rule.to, str) else from_state
-            if to_state != from_state:
-                issue.state = to_state
-            if action not in NOTE_ACTIONS:
-                issue.updated_at = now  # bumps the version: stale pages then conflict
-            event = IssueEvent(
-                issue_id=issue.id, at=now, actor_id=getattr(actor, "id", None),
-                actor_name=actor.name if isinstance(actor, EnterpriseRater) else None,
-                action=action, from_state=from_state,
-                to_state=to_state if to_state != from_state else None,
-                text=outcome.text, data=outcome.event_data or None)
-            db.session.add(event)
-            db.session.flush()
-            actions.notify_for(action, issue, actor, outcome, event, local_today())
+        to_state = actions.apply(action, issue, actor, now, outcome)
+        if to_state is None:
+            to_state = rule.to if isinstance(rule.to, str) else from_state
+        if to_state != from_state:
+            issue.state = to_state
+        if action not in NOTE_ACTIONS:
+            issue.updated_at = now  # bumps the version: stale pages then conflict
+        event = IssueEvent(
+            issue_id=issue.id, at=now, actor_id=getattr(actor, "id", None),
+            actor_name=actor.name if isinstance(actor, EnterpriseRater) else None,
+            action=action, from_state=from_state,
+            to_state=to_state if to_state != from_state else None,
+            text=outcome.text, data=outcome.event_data or None)
+        db.session.add(event)
+        db.session.flush()
     except StaleDataError:
+        # Another transaction changed the row since it was read: this unit of work
+        # cannot go on, so it is rolled back here (nothing of it is written) and the
+        # person is told who made the change.
+        db.session.rollback()
         raise ConflictError(conflict_message(issue.id)) from None
+    actions.notify_for(action, issue, actor, outcome, event, local_today())
     return event

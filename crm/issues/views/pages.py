@@ -36,6 +36,7 @@ from crm.issues.workflow import (
     InvalidInput,
     WorkflowError,
     allowed_actions,
+    check,
 )
 
 
@@ -90,6 +91,10 @@ def transition(issue_id: int, action: str):
         abort(404)
     form = action_form(action)
     if not form.validate_on_submit():
+        try:  # a form the viewer was never offered: say why rather than show nothing
+            check(issue, action, current_user)
+        except WorkflowError as exc:
+            return render_detail(issue, error=exc.message, status=403)
         return render_detail(issue, {action: form}, status=400)
     try:
         do(issue, action, current_user, expected_version=form.version.data, **form.payload())

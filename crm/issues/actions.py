@@ -112,8 +112,10 @@ def _validate_dispatch(action: str, issue: Issue, now: datetime, data: dict, out
     level = data.get("level") or issue.level
     if level not in LEVELS:
         raise InvalidInput(_("Choose the level."), "level")
-    category_id = _as_int(data.get("category_id"), "category_id", _("Choose a category."))
-    if category_id is None and action == "redispatch":
+    # Without a category in the data the problem keeps its own; 0 means "unclassified".
+    if "category_id" in data and data["category_id"] is not None:
+        category_id = _as_int(data["category_id"], "category_id", _("Choose a category."))
+    else:
         category_id = issue.category_id
     category = db.session.get(Category, category_id) if category_id else None
     if category_id and category is None:

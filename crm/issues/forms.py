@@ -15,6 +15,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    ValidationError,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -57,6 +58,18 @@ def level_choices():
 
 def rating_choices():
     return [(str(k), f"{k} · {v}") for k, v in RATING_LABELS.items()]
+
+
+class RatingField(RadioField):
+    """1–5 as radio buttons, with our own message for anything else."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type = "RadioField"  # rendered like any radio group by the ``field`` macro
+
+    def pre_validate(self, form):
+        if self.data not in {value for value, _label in self.choices}:
+            raise ValidationError(_l("Choose a rating from 1 to 5."))
 
 
 class RaiseForm(FlaskForm):
@@ -140,7 +153,7 @@ class ExtensionForm(ActionForm):
 class RateForm(ActionForm):
     """A rating a cadre took by phone (channel ``recorded``)."""
 
-    rating = RadioField(_l("Rating"), validators=[InputRequired(_l("Choose a rating from 1 to 5."))])
+    rating = RatingField(_l("Rating"), validators=[InputRequired(_l("Choose a rating from 1 to 5."))])
     contact = StringField(_l("Enterprise contact who gave the rating"),
                           validators=[Optional(), Length(max=64)])
 
@@ -155,7 +168,7 @@ class RateForm(ActionForm):
 class PublicRateForm(FlaskForm):
     """The enterprise's own rating through its one-time link."""
 
-    rating = RadioField(_l("How satisfied are you with how the problem was handled?"),
+    rating = RatingField(_l("How satisfied are you with how the problem was handled?"),
                         validators=[InputRequired(_l("Choose a rating from 1 to 5."))])
     text = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
     contact = StringField(_l("Your name (optional)"), validators=[Optional(), Length(max=64)])
@@ -213,10 +226,18 @@ class CategoryForm(FlaskForm):
         Optional(), NumberRange(min=0, max=999, message=_l("Enter a number from 0 to 999."))])
     is_active = BooleanField(_l("Active"), default=True)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, category: Category | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self._category = category
         self.lead_unit_id.choices = unit_choices()
         self.default_level.choices = level_choices()
+
+    def validate_name(self, field):
+        q = select(Category.id).where(Category.name == (field.data or "").strip())
+        if self._category is not None:
+            q = q.where(Category.id != self._category.id)
+        if db.session.scalar(q):
+            raise ValidationError(_l("A category with this name exists already."))
 
 
 def _days(label):

@@ -83,7 +83,7 @@ ACTION_LABELS = {
     "resolve": _l("Submit the resolution"),
     "rate": _l("Record the rating"),
     "reopen": _l("Reopen"),
-    "close": _l("Close"),
+    "close": _l("Close the problem"),
     "instruct": _l("Instruction"),
     "supervise": _l("Supervise"),
     "escalate": _l("Escalate to the joint meeting"),

@@ -38,22 +38,18 @@ def categories():
 def category_form(category_id: int | None = None):
     """Create or edit a category."""
     category = db.get_or_404(Category, category_id) if category_id else None
-    form = CategoryForm(obj=category)
+    form = CategoryForm(obj=category, category=category)
     if request.method == "GET" and category is not None:
         form.lead_unit_id.data = category.lead_unit_id or 0
     if form.validate_on_submit():
         name = form.name.data.strip()
-        clash = db.session.scalar(select(Category.id).where(Category.name == name))
-        if clash and clash != category_id:
-            form.name.errors.append(_("A category with this name exists already."))
-        else:
-            svc.save_category(category, {
-                "name": name, "lead_unit_id": form.lead_unit_id.data or None,
-                "default_level": form.default_level.data, "position": form.position.data or 0,
-                "is_active": form.is_active.data}, current_user)
-            db.session.commit()
-            flash(_("Category %(name)s saved.", name=name), "success")
-            return redirect(url_for("issues.categories"))
+        svc.save_category(category, {
+            "name": name, "lead_unit_id": form.lead_unit_id.data or None,
+            "default_level": form.default_level.data, "position": form.position.data or 0,
+            "is_active": form.is_active.data}, current_user)
+        db.session.commit()
+        flash(_("Category %(name)s saved.", name=name), "success")
+        return redirect(url_for("issues.categories"))
     return _render("issues/admin/category_form.html", form=form, category=category)
 
 

@@ -11,7 +11,7 @@ from crm.issues.actions import rating_label
 from crm.issues.forms import PublicRateForm
 from crm.issues.models import Issue
 from crm.issues.views import rating_bp
-from crm.issues.workflow import WorkflowError
+from crm.issues.workflow import InvalidInput, WorkflowError
 
 
 def _invalid(status: str):
@@ -33,6 +33,10 @@ def rate(token: str):
         try:
             services.rate_by_token(token, {"rating": form.rating.data, "text": form.text.data,
                                            "contact": form.contact.data})
+        except InvalidInput as exc:
+            db.session.rollback()
+            form.rating.errors = [exc.message]
+            return render_template("issues/rate_public.html", issue=issue, form=form), 400
         except WorkflowError:
             db.session.rollback()
             return _invalid("used")

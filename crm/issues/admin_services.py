@@ -6,8 +6,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from crm.core.audit import record, snapshot
 from crm.core.audit import diff as audit_diff
+from crm.core.audit import record, snapshot
 from crm.core.timeutil import local_today
 from crm.extensions import db
 from crm.issues import deadlines as dl

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
 import chinese_calendar
 from sqlalchemy import select
@@ -44,7 +44,7 @@ DUE_TIME = time(18, 0)
 WARN_SHARE = 0.2
 
 
-@lru_cache(maxsize=None)
+@cache
 def _library_years() -> frozenset[int]:
     years = {d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays}
     return frozenset(years)
@@ -151,7 +151,7 @@ def local_date(value: datetime) -> date:
 def end_of_day(day: date) -> datetime:
     """18:00 Asia/Shanghai on ``day``, as naive UTC (the deadline of that day)."""
     aware = datetime.combine(day, DUE_TIME, tzinfo=LOCAL_TZ)
-    return aware.astimezone(timezone.utc).replace(tzinfo=None)
+    return aware.astimezone(UTC).replace(tzinfo=None)
 
 
 class WorkCalendar:
@@ -165,12 +165,12 @@ class WorkCalendar:
         self.overrides = overrides
 
     @classmethod
-    def load(cls, start: date, end: date) -> "WorkCalendar":
+    def load(cls, start: date, end: date) -> WorkCalendar:
         """Load the overrides of [start − 60 days, end + 120 days] (room for stages)."""
         return cls(overrides_between(start - timedelta(days=60), end + timedelta(days=120)))
 
     @classmethod
-    def around(cls, *days: date | None) -> "WorkCalendar":
+    def around(cls, *days: date | None) -> WorkCalendar:
         """A calendar covering every given day (``None`` ignored)."""
         real = [d for d in days if d is not None]
         if not real:
@@ -178,18 +178,23 @@ class WorkCalendar:
         return cls.load(min(real), max(real))
 
     def is_workday(self, day: date) -> bool:
+        """Whether ``day`` is a working day."""
         return is_workday(day, self.overrides)
 
     def add(self, start: date, days: int) -> date:
+        """``days`` working days after ``start``."""
         return add_working_days(start, days, self.overrides)
 
     def sub(self, start: date, days: int) -> date:
+        """``days`` working days before ``start``."""
         return sub_working_days(start, days, self.overrides)
 
     def between(self, start: date, end: date) -> int:
+        """Working days in (start, end]."""
         return working_days_between(start, end, self.overrides)
 
     def roll(self, day: date) -> date:
+        """``day`` or the next working day."""
         return next_workday_on_or_after(day, self.overrides)
 
 
@@ -326,7 +331,7 @@ def shift_instant(value: datetime | None, days: int, calendar_days: bool,
     else:
         new_day = cal.add(day, days)
     aware = datetime.combine(new_day, local.timetz())
-    return aware.astimezone(timezone.utc).replace(tzinfo=None)
+    return aware.astimezone(UTC).replace(tzinfo=None)
 
 
 # -- countdown ---------------------------------------------------------------------------
@@ -341,6 +346,7 @@ class Countdown:
 
     @property
     def text(self) -> str:
+        """"剩余 2 个工作日" / "已超期 3 个工作日" in the current language."""
         from flask_babel import gettext as _
 
         if self.kind == "paused":

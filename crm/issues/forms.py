@@ -53,10 +53,12 @@ def category_choices(blank_label=None):
 
 
 def level_choices():
+    """咨询类 / 一般类 / 复杂类."""
     return [(k, v) for k, v in LEVELS.items()]
 
 
 def rating_choices():
+    """5 · 非常满意 … 1 · 非常不满意, best first."""
     return [(str(k), f"{k} · {v}") for k, v in RATING_LABELS.items()]
 
 
@@ -68,6 +70,7 @@ class RatingField(RadioField):
         self.type = "RadioField"  # rendered like any radio group by the ``field`` macro
 
     def pre_validate(self, form):
+        """Only 1–5."""
         if self.data not in {value for value, _label in self.choices}:
             raise ValidationError(_l("Choose a rating from 1 to 5."))
 
@@ -85,6 +88,7 @@ class RaiseForm(FlaskForm):
         self.category_id.choices = category_choices()
 
     def data_for_service(self) -> dict:
+        """The data ``raise_issue`` takes."""
         return {"title": self.title.data, "description": self.description.data,
                 "category_id": self.category_id.data or None}
 
@@ -98,6 +102,8 @@ class ActionForm(FlaskForm):
     """
 
     class Meta:
+        """No per-form CSRF token (see the class docstring)."""
+
         csrf = False
 
     version = HiddenField()
@@ -110,6 +116,8 @@ class ActionForm(FlaskForm):
 
 
 class DispatchForm(ActionForm):
+    """Dispatch: lead and cooperating units, level, category, optional due date."""
+
     # Choices are checked by the workflow (with a message naming the field).
     unit_id = SelectField(_l("Lead unit"), coerce=safe_int, validate_choice=False)
     level = SelectField(_l("Level"), validate_choice=False)
@@ -128,25 +136,32 @@ class DispatchForm(ActionForm):
         self.category_id.choices = category_choices()
 
     def payload(self) -> dict:
+        """The data passed to ``transition``."""
         return {"text": self.text.data, "unit_id": self.unit_id.data, "level": self.level.data,
                 "category_id": self.category_id.data, "coop_unit_ids": self.coop_unit_ids.data,
                 "due_date": self.due_date.data}
 
 
 class RedispatchForm(DispatchForm):
+    """Re-dispatch: like dispatch, but the resolve clock runs on (no due date)."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.due_date
 
     def payload(self) -> dict:
+        """The data passed to ``transition``."""
         return {"text": self.text.data, "unit_id": self.unit_id.data, "level": self.level.data,
                 "category_id": self.category_id.data, "coop_unit_ids": self.coop_unit_ids.data}
 
 
 class ExtensionForm(ActionForm):
+    """Ask for, or grant, a new due date."""
+
     until = DateField(_l("New due date"), validators=[Optional()], render_kw={"type": "date"})
 
     def payload(self) -> dict:
+        """The data passed to ``transition``."""
         return {"text": self.text.data, "until": self.until.data}
 
 
@@ -162,6 +177,7 @@ class RateForm(ActionForm):
         self.rating.choices = rating_choices()
 
     def payload(self) -> dict:
+        """The data passed to ``transition``."""
         return {"text": self.text.data, "rating": self.rating.data, "contact": self.contact.data}
 
 
@@ -218,6 +234,8 @@ def action_form(action: str, **kwargs) -> ActionForm:
 
 
 class CategoryForm(FlaskForm):
+    """A category with its default lead unit and level."""
+
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the category's name.")),
                                                Length(max=60)])
     lead_unit_id = SelectField(_l("Default lead unit"), coerce=int)
@@ -233,6 +251,7 @@ class CategoryForm(FlaskForm):
         self.default_level.choices = level_choices()
 
     def validate_name(self, field):
+        """Names are unique."""
         q = select(Category.id).where(Category.name == (field.data or "").strip())
         if self._category is not None:
             q = q.where(Category.id != self._category.id)
@@ -247,6 +266,8 @@ def _days(label):
 
 
 class RuleForm(FlaskForm):
+    """Stage limits for a level, optionally for one category."""
+
     category_id = SelectField(_l("Category"), coerce=int)
     level = SelectField(_l("Level"))
     sign_days = _days(_l("Sign within (working days)"))
@@ -261,6 +282,8 @@ class RuleForm(FlaskForm):
 
 
 class OverrideForm(FlaskForm):
+    """A holiday or make-up working day entered by the admin."""
+
     day = DateField(_l("Day"), validators=[InputRequired(DATE_MESSAGE)], render_kw={"type": "date"})
     is_workday = SelectField(_l("The day is"), choices=[
         ("0", _l("a holiday (no work)")), ("1", _l("a make-up working day"))])

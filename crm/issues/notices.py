@@ -13,9 +13,9 @@ recipient reads them later in the bell. Recipients are named by audience:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable
 
 from flask_babel import force_locale
 from sqlalchemy import select
@@ -161,16 +161,19 @@ class Audience:
 
     @property
     def coordinators(self) -> set[int]:
+        """Every active coordinator (read once)."""
         if self._coordinators is None:
             self._coordinators = coordinator_ids()
         return self._coordinators
 
     def leaders(self, issue) -> set[int]:
+        """The leaders to tell about ``issue`` (A, or B while A is away)."""
         if self._leaders is None:
             self._leaders = leaders_for(self._ents, self.on)
         return self._leaders.get(issue.enterprise_id, set())
 
     def commissioners(self, issue) -> set[int]:
+        """The current commissioners of ``issue``'s enterprise."""
         if self._commissioners is None:
             self._commissioners = commissioner_ids(self._ents, self.on)
         return self._commissioners.get(issue.enterprise_id, set())

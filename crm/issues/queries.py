@@ -76,7 +76,8 @@ class ListFilter:
     INT_KEYS = ("unit", "category", "leader", "commissioner", "enterprise")
 
     @classmethod
-    def from_args(cls, args) -> "ListFilter":
+    def from_args(cls, args) -> ListFilter:
+        """Parse the query string; what cannot be read is ignored and noted."""
         f = cls()
         state = args.get("state") or None
         if state in STATES or state == "open":
@@ -123,6 +124,7 @@ class ListFilter:
 
     @property
     def active(self) -> bool:
+        """Whether any filter is set."""
         return bool(self.args())
 
 

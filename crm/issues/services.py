@@ -93,6 +93,7 @@ class Proposer:
         self.cal = dl.WorkCalendar.load(today, today + timedelta(days=60))
 
     def propose(self, issue: Issue) -> Proposal:
+        """Unit, level and due day proposed for dispatching ``issue`` now."""
         category = self.categories.get(issue.category_id)
         level = issue.level or (category.default_level if category else "ordinary")
         limits = dl.limits_for(issue.category_id, level, self.rules)

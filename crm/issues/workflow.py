@@ -173,13 +173,16 @@ class EnterpriseRater:
 
     @property
     def display_name(self) -> str:
+        """The contact's name as given, else "the enterprise"."""
         return self.name or _("The enterprise")
 
     @property
     def roles(self) -> set[str]:
+        """Only the pseudo-role ``enterprise``."""
         return {ENTERPRISE}
 
     def has_role(self, *roles: str) -> bool:
+        """Like ``User.has_role``."""
         return ENTERPRISE in roles
 
 

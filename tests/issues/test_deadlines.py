@@ -10,7 +10,6 @@ from crm.extensions import db
 from crm.issues import deadlines as dl
 from crm.issues.models import WorkdayOverride
 from crm.issues.workflow import transition
-from tests.issues.conftest import utc
 
 ORDINARY = dl.DEFAULT_LIMITS["ordinary"]
 CONSULT = dl.DEFAULT_LIMITS["consult"]

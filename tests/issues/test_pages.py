@@ -137,7 +137,7 @@ def test_commissioner_raises_a_problem_directly(client, login_as, world):
     assert r.status_code == 302
     issue = db.session.scalar(select(Issue).where(Issue.title == "厂区道路破损"))
     assert issue.state == "new" and issue.source == "direct" and issue.raised_by_id == w.commissioner.id
-    assert "问题 %s 已登记" % issue.number in _html(client.get(r.headers["Location"]))
+    assert f"问题 {issue.number} 已登记" in _html(client.get(r.headers["Location"]))
     # Not their enterprise: they cannot raise for it.
     assert client.get(f"/problems/new/{w.other_enterprise.id}").status_code in (403, 404)
     assert client.get("/problems/new/999999").status_code == 404
@@ -158,3 +158,24 @@ def test_closed_problem_page_shows_the_timeline(client, login_as, world):
     for text in ("已销号", "签收", "反馈进展", "已与企业对接", "办理结果", "已推荐 52 人上岗",
                  "5 · 非常满意", "干部代录", "赵经理"):
         assert text in html, text
+
+
+def test_problem_page_loads_in_a_fixed_number_of_queries(client, login_as, world):
+    from crm.issues.workflow import transition
+    from tests.conftest import count_queries
+
+    w = world
+    counts = []
+    login_as(w.coordinator)
+    for comments in (1, 25):
+        issue = w.issue("dispatched", category_id=w.category.id)
+        for k in range(comments):
+            transition(issue, "comment", w.leader, text=f"意见{k}")
+            transition(issue, "instruct", w.leader, text=f"批示{k}")
+        db.session.commit()
+        client.get(f"/problems/{issue.id}")
+        with count_queries() as q:
+            html = _html(client.get(f"/problems/{issue.id}"))
+        assert f"批示{comments - 1}" in html
+        counts.append(q.count)
+    assert counts[0] == counts[1], counts

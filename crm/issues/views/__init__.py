@@ -7,4 +7,4 @@ from flask import Blueprint
 bp = Blueprint("issues", __name__)
 rating_bp = Blueprint("rating", __name__)
 
-from crm.issues.views import admin, boards, pages, rating  # noqa: E402,F401  (routes)
+from crm.issues.views import admin, boards, pages, rating  # noqa: F401  (routes)

@@ -40,12 +40,11 @@ from crm.issues.workflow import (
 )
 
 
-def _prefilled(action: str, issue, now):
+def _prefilled(action: str, issue, proposal):
     """The form of ``action`` as first shown: the version seen and sensible defaults."""
     form = action_form(action, formdata=None)
     form.version.data = issue.version
     if action in ("dispatch", "redispatch"):
-        proposal = services.Proposer(now).propose(issue)
         form.unit_id.data = proposal.unit_id or (issue.lead_unit_id if action == "redispatch"
                                                  else 0)
         form.level.data = proposal.level
@@ -60,11 +59,12 @@ def render_detail(issue, forms=None, error: str | None = None, status: int = 200
     now = utcnow()
     actions = allowed_actions(issue, current_user, now)
     forms = dict(forms or {})
+    proposal = (services.Proposer(now).propose(issue)
+                if {"dispatch", "redispatch"} & set(actions) else None)
     for action in actions:
         if action not in forms:
-            forms[action] = _prefilled(action, issue, now)
+            forms[action] = _prefilled(action, issue, proposal)
     (row,) = rows_for([issue], now)
-    proposal = services.Proposer(now).propose(issue) if "dispatch" in actions else None
     can_link = issue.state == "resolved" and "rate" in actions
     return render_template(
         "issues/detail.html", issue=issue, row=row, actions=actions, forms=forms,

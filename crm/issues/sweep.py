@@ -6,7 +6,7 @@ stage, the light and the stage's deadline, so running the sweep twice (two worke
 and rq together) adds nothing, while a moved deadline (an extension granted, a pause
 resumed, a re-dispatch, a reopen) gets notices of its own.
 
-Stages: ``sign`` (overdue only: dispatched, not yet signed), ``progress`` (overdue
+Stages: ``sign`` (overdue only: dispatched or reopened, not yet signed), ``progress`` (overdue
 only: signed, no progress reported yet), ``resolve`` (yellow when due soon, red when
 overdue).
 
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL = 15 * 60  # seconds between two runs of the periodic job
 SWEEP_JOB = "crm.issues.sweep.periodic_sweep"
+# States in which the unit still has to sign (again, after a reopen).
+SIGN_STATES = ("dispatched", "reopened")
 
 
 def _stamp(value: datetime) -> str:
@@ -40,7 +42,7 @@ def _due_issues(now: datetime) -> list[Issue]:
     light = Issue.light_expr(now)
     stmt = select(Issue).where(
         (light.in_(("yellow", "red")))
-        | ((Issue.state == "dispatched") & (Issue.sign_due_at < now))
+        | (Issue.state.in_(SIGN_STATES) & (Issue.sign_due_at < now))
         | ((Issue.state == "in_progress") & Issue.first_progress_at.is_(None)
            & (Issue.progress_due_at < now))
     ).order_by(Issue.id)
@@ -51,7 +53,7 @@ def _notices_for(issue: Issue, now: datetime) -> list[tuple[str, Notice]]:
     """(dedupe key, notice) for each stage of ``issue`` that needs one now."""
     ref = f"{issue.number}《{issue.title}》"
     out = []
-    if issue.state == "dispatched" and issue.sign_due_at and issue.sign_due_at < now:
+    if issue.state in SIGN_STATES and issue.sign_due_at and issue.sign_due_at < now:
         out.append((f"sweep:{issue.id}:sign:red:{_stamp(issue.sign_due_at)}", Notice(
             "sign_overdue", ("unit", "coordinators"), zh(_l(
                 "%(ref)s has not been signed for; it was due by %(due)s.",

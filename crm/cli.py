@@ -105,3 +105,21 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Database restored from {source}.")
 
+    @crm_group.command("sweep")
+    def sweep_cmd():
+        """Send due-soon and overdue notices (safe to run from cron at any interval)."""
+        from crm.issues.sweep import sweep
+
+        counts = sweep()
+        db.session.commit()
+        click.echo("Deadline sweep: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+                                         or "nothing to send"))
+
+    @crm_group.command("seed-reference")
+    def seed_reference_cmd():
+        """Add the missing problem categories and default deadline rules."""
+        from crm.issues.reference import seed_reference_data
+
+        added = seed_reference_data()
+        db.session.commit()
+        click.echo(", ".join(f"{k}: {v} added" for k, v in added.items()))

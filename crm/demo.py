@@ -27,7 +27,18 @@ from crm.core.timeutil import local_midnight_utc, local_today, to_local, week_st
 from crm.enterprises.credit_code import CHARSET, make
 from crm.enterprises.models import Contact, Enterprise
 from crm.extensions import db
-from crm.issues.deadlines import add_working_days, is_workday, overrides_between
+from crm.issues.deadlines import (
+    StageLimits,
+    WorkCalendar,
+    add_working_days,
+    is_workday,
+    local_date,
+    overrides_between,
+    start_clock,
+    warn_instant,
+)
+from crm.issues import reference
+from crm.issues.reference import CATEGORIES, DEFAULT_RULES
 from crm.issues.models import Category, DeadlineRule, Issue, IssueEvent, IssueUnit
 from crm.liaisons.models import Assignment, Policy, Visit, VisitFactor
 from crm.liaisons.policies import policy_fits
@@ -49,19 +60,8 @@ HR_BUREAU = "市人力资源和社会保障局"   # the demo handler's unit: mos
 IIT_BUREAU = "市工业和信息化局"        # houses the joint office (联席办)
 DEMO_TOWN = "青石镇人民政府"
 
-# (name, default lead unit, default level); the order is the display position.
-CATEGORIES = [
-    ("融资信贷", "市金融工作局", "ordinary"), ("用地规划", "市自然资源局", "complex"),
-    ("用工招工", HR_BUREAU, "ordinary"), ("水电气暖", "市供电公司", "ordinary"),
-    ("审批办证", "市行政审批服务局", "ordinary"), ("政策兑现", IIT_BUREAU, "ordinary"),
-    ("基础设施", "市住房和城乡建设局", "complex"), ("市场拓展", "市商务局", "ordinary"),
-    ("科技创新", "市科学技术局", "ordinary"),
-    ("法治环境（堵门封路、强揽工程等）", "市公安局", "ordinary"), ("其他", IIT_BUREAU, "consult"),
-]
+# How often each category (in ``CATEGORIES`` order) comes up in the demo.
 CATEGORY_WEIGHTS = [14, 9, 20, 10, 10, 10, 6, 6, 6, 4, 5]
-# The "13710" defaults: level -> (sign, first progress, resolve, resolve in calendar days).
-DEFAULT_RULES = {"consult": (1, 3, 3, False), "ordinary": (1, 3, 7, False),
-                 "complex": (1, 3, 30, True)}
 LEVEL_CN = {"consult": "咨询类", "ordinary": "一般类", "complex": "复杂类"}
 
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶"
@@ -320,6 +320,11 @@ class _Ctx:
     coop: list[tuple] = field(default_factory=list)
     _stage_cache: dict = field(default_factory=dict)
 
+    @property
+    def work_calendar(self) -> WorkCalendar:
+        """The workflow's calendar over this run's overrides."""
+        return WorkCalendar(self.overrides)
+
     def local(self, day: date, hour: int, minute: int = 0) -> datetime:
         """Naive UTC for ``day`` at hour:minute Asia/Shanghai."""
         return local_midnight_utc(day) + timedelta(hours=hour, minutes=minute)
@@ -359,24 +364,21 @@ class _Ctx:
             self.rng.choice("0123456789") for _ in range(9))
 
     def deadlines(self, level: str, start: datetime) -> dict:
-        """Stage deadlines for a clock started at ``start`` (dispatch or reopen)."""
-        day = to_local(start).date()
-        key = (level, day)
+        """Stage deadlines for a clock started at ``start`` (dispatch or reopen), by the
+        same rule the workflow uses (``crm.issues.deadlines.start_clock``)."""
+        key = (level, to_local(start).date())
         if key not in self._stage_cache:
             sign, progress, resolve, calendar = self.limits[level]
-            due_day = day + timedelta(days=resolve) if calendar else self.add_wd(day, resolve)
-            self._stage_cache[key] = (self.add_wd(day, sign), self.add_wd(day, progress), due_day)
-        sign_day, progress_day, due_day = self._stage_cache[key]
-        due = self.local(due_day, 18)
-        return {"sign_due_at": self.local(sign_day, 18),
-                "progress_due_at": self.local(progress_day, 18),
-                "due_at": due, "warn_at": self.warn_at(start, due)}
+            clock = start_clock(start, StageLimits(sign, progress, resolve, calendar),
+                                cal=self.work_calendar)
+            self._stage_cache[key] = {"sign_due_at": clock.sign_due_at,
+                                      "progress_due_at": clock.progress_due_at,
+                                      "due_at": clock.due_at, "warn_at": clock.warn_at}
+        return dict(self._stage_cache[key])
 
     def warn_at(self, start: datetime, due: datetime) -> datetime:
-        """Yellow from the later of "20 % of the span left" and "one working day left"."""
-        due_day = to_local(due).date()
-        prev = self.sub_wd(due_day, 1)
-        return max(due - (due - start) / 5, due - (due_day - prev))
+        """When a stage from ``start`` due at ``due`` turns yellow (the workflow's rule)."""
+        return warn_instant(local_date(start), local_date(due), False, self.work_calendar)
 
     def light(self, due: datetime, warn: datetime) -> str:
         return "red" if self.now > due else "yellow" if self.now >= warn else "green"
@@ -404,27 +406,11 @@ def _unit(name: str, kind: str = "department", created_at: datetime | None = Non
 
 
 def seed_reference_data() -> list[Category]:
-    """The problem categories with their default lead units, and the default "13710"
-    deadline rules (category ``None``). Keeps rows that exist already; returns the
-    categories in display order."""
-    existing = {c.name: c for c in db.session.scalars(select(Category))}
-    categories = []
-    for position, (name, unit_name, level) in enumerate(CATEGORIES, 1):
-        category = existing.get(name)
-        if category is None:
-            category = Category(name=name, lead_unit_id=_unit(unit_name).id,
-                                default_level=level, position=position)
-            db.session.add(category)
-        categories.append(category)
-    have = set(db.session.scalars(
-        select(DeadlineRule.level).where(DeadlineRule.category_id.is_(None))))
-    for level, (sign, progress, resolve, calendar) in DEFAULT_RULES.items():
-        if level not in have:
-            db.session.add(DeadlineRule(category_id=None, level=level, sign_days=sign,
-                                        progress_days=progress, resolve_days=resolve,
-                                        resolve_calendar=calendar))
-    db.session.flush()
-    return categories
+    """The workflow's reference data (``crm.issues.reference``); returns the categories
+    in display order."""
+    reference.seed_reference_data()
+    by_name = {c.name: c for c in db.session.scalars(select(Category))}
+    return [by_name[name] for name, _unit_name, _level in CATEGORIES]
 
 
 def _load_limits() -> dict[str, tuple]:

@@ -50,6 +50,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     from crm.auth.views import bp as auth_bp
     from crm.enterprises.views import bp as enterprises_bp
     from crm.issues.views import bp as issues_bp
+    from crm.issues.views import rating_bp
     from crm.liaisons.views import bp as liaisons_bp
     from crm.meetings.briefing_views import bp as briefings_bp
     from crm.meetings.views import bp as meetings_bp
@@ -60,6 +61,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.register_blueprint(enterprises_bp, url_prefix="/enterprises")
     app.register_blueprint(liaisons_bp, url_prefix="/visits")
     app.register_blueprint(issues_bp, url_prefix="/problems")
+    app.register_blueprint(rating_bp)  # /r/<token>: short links for QR codes
     app.register_blueprint(meetings_bp, url_prefix="/meetings")
     app.register_blueprint(briefings_bp, url_prefix="/briefings")
 

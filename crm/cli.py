@@ -25,7 +25,11 @@ def register_cli(app: Flask) -> None:
         if db.session.scalar(select(func.count()).select_from(Enterprise)) and not force:
             click.echo("The database already has data; demo not loaded (use --force to add).")
         else:
-            summary = populate()
+            try:
+                summary = populate()
+            except ValueError as exc:  # e.g. the demo users exist already
+                db.session.rollback()
+                raise click.ClickException(str(exc)) from exc
             db.session.commit()
             for name, count in summary.items():
                 click.echo(f"  {name}: {count}")
@@ -67,3 +71,55 @@ def register_cli(app: Flask) -> None:
                        "unit_id": unit_id, "password": password}, None)
         db.session.commit()
         click.echo(f"Created {user.username} ({', '.join(sorted(user.roles))}).")
+
+    @crm_group.command("backup")
+    @click.argument("target", type=click.Path(dir_okay=False))
+    def backup_cmd(target):
+        """Write a consistent snapshot of the SQLite database to TARGET."""
+        from pathlib import Path
+
+        from crm.core.backup import BackupError, backup
+
+        try:
+            size = backup(app.config["SQLALCHEMY_DATABASE_URI"], Path(target))
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Backup written to {target} ({size // 1024} KB).")
+
+    @crm_group.command("restore")
+    @click.argument("source", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    def restore_cmd(source, yes):
+        """Replace the SQLite database with the snapshot SOURCE (stop the app first)."""
+        from pathlib import Path
+
+        from crm.core.backup import BackupError, restore
+
+        if not yes:
+            click.confirm("This replaces the current database. Continue?", abort=True)
+        db.session.remove()
+        db.engine.dispose()
+        try:
+            restore(app.config["SQLALCHEMY_DATABASE_URI"], Path(source))
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Database restored from {source}.")
+
+    @crm_group.command("sweep")
+    def sweep_cmd():
+        """Send due-soon and overdue notices (safe to run from cron at any interval)."""
+        from crm.issues.sweep import sweep
+
+        counts = sweep()
+        db.session.commit()
+        click.echo("Deadline sweep: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+                                         or "nothing to send"))
+
+    @crm_group.command("seed-reference")
+    def seed_reference_cmd():
+        """Add the missing problem categories and default deadline rules."""
+        from crm.issues.reference import seed_reference_data
+
+        added = seed_reference_data()
+        db.session.commit()
+        click.echo(", ".join(f"{k}: {v} added" for k, v in added.items()))

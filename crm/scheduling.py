@@ -7,7 +7,9 @@ from datetime import timedelta
 log = logging.getLogger(__name__)
 
 # (dotted function path, interval in seconds). The deadline sweep registers here.
-PERIODIC: list[tuple[str, int]] = []
+PERIODIC: list[tuple[str, int]] = [
+    ("crm.issues.sweep.periodic_sweep", 15 * 60),  # re-schedules itself after each run
+]
 
 
 def register_periodic_jobs(queue) -> None:

@@ -44,6 +44,7 @@ NAV = [
     (_l("My enterprises"), "enterprises.portfolio", {Role.LEADER}),
     (_l("Inbox"), "issues.inbox", {Role.HANDLER}),
     (_l("Overview"), "meetings.overview", {Role.COORDINATOR}),
+    (_l("Triage"), "issues.triage", {Role.COORDINATOR}),
     (_l("Enterprises"), "enterprises.index", {Role.COORDINATOR, Role.ADMIN, Role.LEADER,
                                               Role.COMMISSIONER}),
     (_l("Problems"), "issues.index", set(Role)),

@@ -1,10 +1,26 @@
-"""Creating problems. State changes after creation go through ``crm.issues.workflow``."""
+"""Problem services: raising, dispatch proposals and bulk dispatch, rating links.
+
+State changes after creation go through ``crm.issues.workflow.transition``. Reference
+data (categories, deadline rules, the holiday calendar) is kept by
+``crm.issues.admin_services``.
+"""
 from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
 
 from crm.core.counters import next_value
 from crm.core.timeutil import to_local, utcnow
 from crm.extensions import db
-from crm.issues.models import Issue, IssueEvent
+from crm.issues import deadlines as dl
+from crm.issues.models import Category, DeadlineRule, Issue, IssueEvent, RatingToken
+
+RATING_TOKEN_DAYS = 7
 
 
 def next_issue_number(now=None) -> str:
@@ -32,10 +48,149 @@ def raise_issue(enterprise, data: dict, actor, *, visit=None, source: str | None
         level=data.get("level") or "ordinary",
         state="new",
     )
+    if issue.category_id and not data.get("level"):
+        category = db.session.get(Category, issue.category_id)
+        if category is not None:
+            issue.level = category.default_level
     db.session.add(issue)
     db.session.flush()
     db.session.add(IssueEvent(issue_id=issue.id, at=now, actor_id=issue.raised_by_id,
                               action="raise", to_state="new",
                               data={"visit_id": visit.id} if visit is not None else None))
+    db.session.flush()
+    return issue
+
+
+def can_raise_for(user, enterprise) -> bool:
+    """Coordinators raise for any enterprise; commissioners for those assigned to them."""
+    from crm.enterprises.models import is_current_assignee
+
+    if user.has_role("coordinator"):
+        return True
+    return user.has_role("commissioner") and is_current_assignee(user, enterprise)
+
+
+# -- dispatch proposals ------------------------------------------------------------------
+
+@dataclass
+class Proposal:
+    """What the dispatch form proposes for a problem: from its category."""
+
+    unit_id: int | None
+    unit_name: str | None
+    level: str
+    due_day: date | None
+
+
+class Proposer:
+    """Dispatch proposals for many problems with a fixed number of queries."""
+
+    def __init__(self, now: datetime | None = None):
+        self.now = now or utcnow()
+        self.categories = {c.id: c for c in db.session.scalars(select(Category))}
+        self.rules = list(db.session.scalars(select(DeadlineRule)))
+        today = dl.local_date(self.now)
+        self.cal = dl.WorkCalendar.load(today, today + timedelta(days=60))
+
+    def propose(self, issue: Issue) -> Proposal:
+        """Unit, level and due day proposed for dispatching ``issue`` now."""
+        category = self.categories.get(issue.category_id)
+        level = issue.level or (category.default_level if category else "ordinary")
+        limits = dl.limits_for(issue.category_id, level, self.rules)
+        due = dl.resolve_due_day(dl.local_date(self.now), limits, self.cal)
+        unit = category.lead_unit if category is not None else None
+        return Proposal(unit.id if unit else None, unit.name if unit else None, level, due)
+
+
+def bulk_dispatch(issues: list[Issue], versions: dict[int, int], actor,
+                  now: datetime | None = None) -> tuple[list[Issue], list[Issue]]:
+    """Dispatch each problem to its proposed unit and level (the triage board's bulk
+    action). Problems without a proposed unit are skipped and returned as such.
+
+    All-or-nothing for the dispatched ones: a conflict or refusal raises the workflow's
+    error and the caller rolls back. Returns (dispatched, skipped).
+    """
+    from crm.issues.workflow import transition
+
+    proposer = Proposer(now)
+    done, skipped = [], []
+    for issue in issues:
+        proposal = proposer.propose(issue)
+        if proposal.unit_id is None:
+            skipped.append(issue)
+            continue
+        transition(issue, "dispatch", actor, expected_version=versions.get(issue.id),
+                   now=now, unit_id=proposal.unit_id, level=proposal.level,
+                   category_id=issue.category_id)
+        done.append(issue)
+    return done, skipped
+
+
+# -- rating links ------------------------------------------------------------------------
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_rating_token(issue: Issue, actor, now: datetime | None = None) -> str:
+    """A new one-time rating link token for a resolved problem (valid 7 days).
+
+    Only its SHA-256 is stored; earlier unused links of the problem stop working. The
+    event records that a link was handed out (not the token).
+    """
+    from crm.issues.workflow import NotAllowed, check
+
+    now = now or utcnow()
+    if issue.state != "resolved":
+        raise NotAllowed(_("A rating link can only be issued for a resolved problem."))
+    check(issue, "rate", actor, now)
+    db.session.execute(update(RatingToken).where(
+        RatingToken.issue_id == issue.id, RatingToken.used_at.is_(None),
+        RatingToken.expires_at > now).values(expires_at=now))
+    token = secrets.token_urlsafe(24)
+    db.session.add(RatingToken(issue_id=issue.id, token_hash=_hash(token), created_at=now,
+                               created_by_id=actor.id,
+                               expires_at=now + timedelta(days=RATING_TOKEN_DAYS)))
+    db.session.add(IssueEvent(issue_id=issue.id, at=now, actor_id=actor.id,
+                              action="rating_link"))
+    db.session.flush()
+    return token
+
+
+def find_rating_token(token: str, now: datetime | None = None) -> tuple[RatingToken | None, str]:
+    """The token row for a link and its status: ``ok``, ``unknown``, ``used``,
+    ``expired`` or ``not_resolved``."""
+    now = now or utcnow()
+    if not token or len(token) > 100:
+        return None, "unknown"
+    row = db.session.scalar(select(RatingToken).where(RatingToken.token_hash == _hash(token)))
+    if row is None:
+        return None, "unknown"
+    if row.used_at is not None:
+        return row, "used"
+    if row.expires_at <= now:
+        return row, "expired"
+    issue = db.session.get(Issue, row.issue_id)
+    if issue is None or issue.state != "resolved":
+        return row, "not_resolved"
+    return row, "ok"
+
+
+def rate_by_token(token: str, data: dict, now: datetime | None = None) -> Issue:
+    """The enterprise rates through its link (channel ``self``); the token is used up.
+
+    Raises NotAllowed when the link is not (or no longer) valid.
+    """
+    from crm.issues.workflow import EnterpriseRater, NotAllowed, transition
+
+    now = now or utcnow()
+    row, status = find_rating_token(token, now)
+    if status != "ok":
+        raise NotAllowed(_("This rating link is no longer valid."))
+    issue = db.session.get(Issue, row.issue_id)
+    rater = EnterpriseRater((data.get("contact") or "").strip()[:64] or None)
+    transition(issue, "rate", rater, now=now, rating=data.get("rating"),
+               text=data.get("text"), contact=rater.name)
+    row.used_at = now
     db.session.flush()
     return issue

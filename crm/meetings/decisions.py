@@ -46,4 +46,4 @@ def dispatch_decision(issue: Issue, unit, due_date: date, actor) -> None:
     """Dispatch the decision's problem to ``unit`` due at the end of ``due_date``."""
     from crm.issues.workflow import transition  # the only writer of state
 
-    transition(issue, "dispatch", actor, unit=unit, due_date=due_date)
+    transition(issue, "dispatch", actor, unit_id=unit.id, due_date=due_date)

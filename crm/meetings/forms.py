@@ -5,8 +5,15 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DateTimeLocalField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from crm.meetings.services import Period, month_period, quarter_period
 
@@ -99,3 +106,25 @@ class TypicalCaseForm(FlaskForm):
     issue_number = StringField(_l("Problem number"), validators=[
         DataRequired(_l("Enter the problem number, e.g. 2026-0137.")), Length(max=12)])
     note = TextAreaField(_l("Why it is typical"), validators=[Optional(), Length(max=4000)])
+
+
+class DecisionForm(FlaskForm):
+    text = TextAreaField(_l("Decision"), validators=[
+        DataRequired(_l("Enter what was decided.")), Length(max=4000)])
+    unit_id = SelectField(_l("Responsible unit"), coerce=int, validate_choice=False)
+    due_date = DateField(_l("Deadline"), validators=[InputRequired(_l("Enter a deadline."))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from sqlalchemy import select
+
+        from crm.auth.models import Unit
+        from crm.extensions import db
+
+        units = db.session.scalars(select(Unit).where(Unit.is_active)
+                                   .order_by(Unit.kind, Unit.name))
+        self.unit_id.choices = [(0, _l("— choose —"))] + [(u.id, u.name) for u in units]
+
+    def validate_unit_id(self, field):
+        if field.data not in {value for value, _label in field.choices if value}:
+            raise ValidationError(_l("Choose the responsible unit."))

@@ -104,9 +104,11 @@ def packet_context(briefing) -> dict:
     """Everything the packet template of ``briefing.kind`` needs."""
     from crm.enterprises.models import STATUSES
     from crm.issues.models import LIGHTS, STATES
+    from crm.issues.workflow import ACTION_LABELS
     from crm.liaisons.models import ASSIGNMENT_ROLES
 
     context = {
+        "event_labels": ACTION_LABELS,
         "statuses": STATUSES, "lights": LIGHTS, "issue_states": STATES,
         "assignment_roles": ASSIGNMENT_ROLES,
         "briefing": briefing,
@@ -128,17 +130,6 @@ def packet_context(briefing) -> dict:
     return context
 
 
-EVENT_LABELS_KEY = "event_labels"
-
-
-def _event_labels() -> dict:
-    try:
-        from crm.issues.workflow import ACTION_LABELS
-    except ImportError:  # the workflow module names its actions
-        return {}
-    return ACTION_LABELS
-
-
 def _joint_context(meeting, now) -> dict:
     prev, prev_decisions = previous_decisions(meeting)
     return {
@@ -149,12 +140,11 @@ def _joint_context(meeting, now) -> dict:
         "prev_decisions": prev_decisions,
         "leaders": leader_sections(meeting.period_start, meeting.period_end, now),
         "dossiers": enterprise_dossiers(enterprises_with_open_problems()),
-        EVENT_LABELS_KEY: _event_labels(),
     }
 
 
 def _review_context(meeting, now) -> dict:
-    return {"glance": None, EVENT_LABELS_KEY: _event_labels()}
+    return {"glance": None}
 
 
 def agenda_dossiers(meeting) -> list[dict]:

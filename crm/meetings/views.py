@@ -25,6 +25,7 @@ from crm.extensions import db  # noqa: E402
 from crm.issues.models import Issue  # noqa: E402
 from crm.meetings import services  # noqa: E402
 from crm.meetings.forms import (  # noqa: E402
+    DecisionForm,
     MeetingEditForm,
     MeetingForm,
     MinutesForm,
@@ -84,7 +85,7 @@ def new():
 
 @bp.route("/<int:meeting_id>")
 @role_required("coordinator", "leader")
-def detail(meeting_id: int):
+def detail(meeting_id: int, decision_form: DecisionForm | None = None):
     """The meeting: agenda, decisions, minutes, packets."""
     meeting = _meeting_or_404(meeting_id)
     agenda = db.session.scalars(
@@ -110,6 +111,7 @@ def detail(meeting_id: int):
         edit_form=MeetingEditForm(obj=meeting), minutes_form=MinutesForm(obj=meeting),
         proposal_form=ProposalForm(formdata=None), case_form=TypicalCaseForm(formdata=None),
         question_form=QuestionForm(formdata=None),
+        decision_form=decision_form or DecisionForm(formdata=None),
     )
 
 
@@ -259,3 +261,30 @@ def advance(meeting_id: int):
     db.session.commit()
     flash(_("The meeting is now: %(state)s.", state=MEETING_STATES[meeting.state]), "success")
     return _back(meeting)
+
+
+@bp.route("/<int:meeting_id>/decisions", methods=["POST"])
+@role_required("coordinator")
+def decision_add(meeting_id: int):
+    """Record a decision: it is dispatched to the responsible unit and tracked like a
+    problem until done."""
+    from crm.auth.models import Unit
+    from crm.issues.workflow import WorkflowError
+    from crm.meetings.decisions import add_decision
+
+    meeting = _meeting_or_404(meeting_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        unit = db.session.get(Unit, form.unit_id.data)
+        try:
+            add_decision(meeting, form.text.data, unit, form.due_date.data, current_user)
+        except WorkflowError as exc:
+            db.session.rollback()
+            target = {"due_date": form.due_date, "unit_id": form.unit_id}.get(exc.field,
+                                                                             form.text)
+            target.errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Decision recorded and dispatched."), "success")
+            return _back(meeting, "#decisions")
+    return detail(meeting_id, decision_form=form), 400

@@ -12,7 +12,7 @@ HOMES = {
     "leader": ("/enterprises/mine", "我包联的企业"),
     "handler": ("/problems/inbox", "待办"),
     "coordinator": ("/meetings/overview", "工作概览"),
-    "admin": ("/admin/users", "用户"),
+    "admin": ("/admin/users", "用户管理"),
 }
 
 

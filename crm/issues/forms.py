@@ -1,0 +1,290 @@
+"""Forms of the problem pages. What an action requires (a reason, a unit…) is checked by
+the workflow, which names the field; the forms only parse types and lengths."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from crm.auth.models import Unit
+from crm.extensions import db
+from crm.issues.actions import RATING_LABELS
+from crm.issues.models import LEVELS, Category
+
+DATE_MESSAGE = _l("Enter a date such as 2026-03-02.")
+
+
+def safe_int(value) -> int:
+    """An id from a form: anything that is not a positive integer becomes 0 (none), so
+    a tampered select never raises; the workflow then names the field."""
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return 0
+    return n if 0 < n < 2**31 else 0
+
+
+def unit_choices(blank=True):
+    """Active units, towns first (for selects)."""
+    units = db.session.scalars(select(Unit).where(Unit.is_active).order_by(Unit.kind.desc(),
+                                                                            Unit.name))
+    head = [(0, _l("— choose —"))] if blank else []
+    return head + [(u.id, u.name) for u in units]
+
+
+def category_choices(blank_label=None):
+    """Active categories in their order (for selects)."""
+    cats = db.session.scalars(select(Category).where(Category.is_active)
+                              .order_by(Category.position, Category.id))
+    return [(0, blank_label or _l("— not classified —"))] + [(c.id, c.name) for c in cats]
+
+
+def level_choices():
+    """咨询类 / 一般类 / 复杂类."""
+    return [(k, v) for k, v in LEVELS.items()]
+
+
+def rating_choices():
+    """5 · 非常满意 … 1 · 非常不满意, best first."""
+    return [(str(k), f"{k} · {v}") for k, v in RATING_LABELS.items()]
+
+
+class RatingField(RadioField):
+    """1–5 as radio buttons, with our own message for anything else."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type = "RadioField"  # rendered like any radio group by the ``field`` macro
+
+    def pre_validate(self, form):
+        """Only 1–5."""
+        if self.data not in {value for value, _label in self.choices}:
+            raise ValidationError(_l("Choose a rating from 1 to 5."))
+
+
+class RaiseForm(FlaskForm):
+    """A problem raised directly (not in a visit)."""
+
+    title = StringField(_l("Problem"), validators=[
+        DataRequired(_l("Say in a few words what the problem is.")), Length(max=200)])
+    description = TextAreaField(_l("Details"), validators=[Optional(), Length(max=4000)])
+    category_id = SelectField(_l("Category"), coerce=int, validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category_id.choices = category_choices()
+
+    def data_for_service(self) -> dict:
+        """The data ``raise_issue`` takes."""
+        return {"title": self.title.data, "description": self.description.data,
+                "category_id": self.category_id.data or None}
+
+
+class ActionForm(FlaskForm):
+    """Base of every action form: the version the person saw and where to go back.
+
+    Several of these share a page under per-action prefixes; the site-wide CSRFProtect
+    checks the one unprefixed ``csrf_token`` of each submission, so the forms do not
+    carry their own.
+    """
+
+    class Meta:
+        """No per-form CSRF token (see the class docstring)."""
+
+        csrf = False
+
+    version = HiddenField()
+    next = HiddenField()
+    text = TextAreaField(_l("Note"), validators=[Optional(), Length(max=4000)])
+
+    def payload(self) -> dict:
+        """The data passed to ``transition``."""
+        return {"text": self.text.data}
+
+
+class DispatchForm(ActionForm):
+    """Dispatch: lead and cooperating units, level, category, optional due date."""
+
+    # Choices are checked by the workflow (with a message naming the field).
+    unit_id = SelectField(_l("Lead unit"), coerce=safe_int, validate_choice=False)
+    level = SelectField(_l("Level"), validate_choice=False)
+    category_id = SelectField(_l("Category"), coerce=safe_int, validate_choice=False)
+    coop_unit_ids = SelectMultipleField(_l("Cooperating units"), coerce=safe_int,
+                                        validate_choice=False, validators=[Optional()])
+    due_date = DateField(_l("Due date (leave empty for the standard limit)"),
+                         validators=[Optional()], render_kw={"type": "date"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = unit_choices()
+        self.unit_id.choices = units
+        self.coop_unit_ids.choices = units[1:]
+        self.level.choices = level_choices()
+        self.category_id.choices = category_choices()
+
+    def payload(self) -> dict:
+        """The data passed to ``transition``."""
+        return {"text": self.text.data, "unit_id": self.unit_id.data, "level": self.level.data,
+                "category_id": self.category_id.data, "coop_unit_ids": self.coop_unit_ids.data,
+                "due_date": self.due_date.data}
+
+
+class RedispatchForm(DispatchForm):
+    """Re-dispatch: like dispatch, but the resolve clock runs on (no due date)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.due_date
+
+    def payload(self) -> dict:
+        """The data passed to ``transition``."""
+        return {"text": self.text.data, "unit_id": self.unit_id.data, "level": self.level.data,
+                "category_id": self.category_id.data, "coop_unit_ids": self.coop_unit_ids.data}
+
+
+class ExtensionForm(ActionForm):
+    """Ask for, or grant, a new due date."""
+
+    until = DateField(_l("New due date"), validators=[Optional()], render_kw={"type": "date"})
+
+    def payload(self) -> dict:
+        """The data passed to ``transition``."""
+        return {"text": self.text.data, "until": self.until.data}
+
+
+class RateForm(ActionForm):
+    """A rating a cadre took by phone (channel ``recorded``)."""
+
+    rating = RatingField(_l("Rating"), validators=[InputRequired(_l("Choose a rating from 1 to 5."))])
+    contact = StringField(_l("Enterprise contact who gave the rating"),
+                          validators=[Optional(), Length(max=64)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rating.choices = rating_choices()
+
+    def payload(self) -> dict:
+        """The data passed to ``transition``."""
+        return {"text": self.text.data, "rating": self.rating.data, "contact": self.contact.data}
+
+
+class PublicRateForm(FlaskForm):
+    """The enterprise's own rating through its one-time link."""
+
+    rating = RatingField(_l("How satisfied are you with how the problem was handled?"),
+                        validators=[InputRequired(_l("Choose a rating from 1 to 5."))])
+    text = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
+    contact = StringField(_l("Your name (optional)"), validators=[Optional(), Length(max=64)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rating.choices = rating_choices()
+
+
+# Which form each action uses, and the label of its text field.
+ACTION_FORMS = {
+    "dispatch": DispatchForm,
+    "redispatch": RedispatchForm,
+    "request_extension": ExtensionForm,
+    "grant_extension": ExtensionForm,
+    "rate": RateForm,
+}
+
+TEXT_LABELS = {
+    "dispatch": _l("Note to the unit (optional)"),
+    "redispatch": _l("Note to the unit (optional)"),
+    "sign": _l("Note (optional)"),
+    "return": _l("Reason for returning it"),
+    "progress": _l("Progress"),
+    "request_extension": _l("Reason for the extension"),
+    "grant_extension": _l("Note (optional)"),
+    "refuse_extension": _l("Reason for refusing"),
+    "pause": _l("Reason (what the enterprise is to do)"),
+    "resume": _l("Note (optional)"),
+    "resolve": _l("How it was resolved"),
+    "rate": _l("Comment of the enterprise (optional)"),
+    "reopen": _l("Reason for reopening it"),
+    "close": _l("Reason for closing it (e.g. the enterprise is deregistered)"),
+    "instruct": _l("Instruction"),
+    "supervise": _l("Supervision notice"),
+    "escalate": _l("What the meeting is asked to decide (optional)"),
+    "comment": _l("Comment"),
+}
+
+
+def action_form(action: str, **kwargs) -> ActionForm:
+    """The form of ``action``, prefixed with the action so that several forms can share
+    a page."""
+    form = ACTION_FORMS.get(action, ActionForm)(prefix=action, **kwargs)
+    form.text.label.text = TEXT_LABELS.get(action, form.text.label.text)
+    return form
+
+
+class CategoryForm(FlaskForm):
+    """A category with its default lead unit and level."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the category's name.")),
+                                               Length(max=60)])
+    lead_unit_id = SelectField(_l("Default lead unit"), coerce=int)
+    default_level = SelectField(_l("Default level"))
+    position = IntegerField(_l("Order"), default=0, validators=[
+        Optional(), NumberRange(min=0, max=999, message=_l("Enter a number from 0 to 999."))])
+    is_active = BooleanField(_l("Active"), default=True)
+
+    def __init__(self, *args, category: Category | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._category = category
+        self.lead_unit_id.choices = unit_choices()
+        self.default_level.choices = level_choices()
+
+    def validate_name(self, field):
+        """Names are unique."""
+        q = select(Category.id).where(Category.name == (field.data or "").strip())
+        if self._category is not None:
+            q = q.where(Category.id != self._category.id)
+        if db.session.scalar(q):
+            raise ValidationError(_l("A category with this name exists already."))
+
+
+def _days(label):
+    return IntegerField(label, validators=[
+        InputRequired(_l("Enter a number of days.")),
+        NumberRange(min=1, max=365, message=_l("Enter a number from 1 to 365."))])
+
+
+class RuleForm(FlaskForm):
+    """Stage limits for a level, optionally for one category."""
+
+    category_id = SelectField(_l("Category"), coerce=int)
+    level = SelectField(_l("Level"))
+    sign_days = _days(_l("Sign within (working days)"))
+    progress_days = _days(_l("First progress within (working days)"))
+    resolve_days = _days(_l("Resolve within (days)"))
+    resolve_calendar = BooleanField(_l("Resolve limit counts calendar days"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category_id.choices = category_choices(_l("— default for the level —"))
+        self.level.choices = level_choices()
+
+
+class OverrideForm(FlaskForm):
+    """A holiday or make-up working day entered by the admin."""
+
+    day = DateField(_l("Day"), validators=[InputRequired(DATE_MESSAGE)], render_kw={"type": "date"})
+    is_workday = SelectField(_l("The day is"), choices=[
+        ("0", _l("a holiday (no work)")), ("1", _l("a make-up working day"))])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=100)])

@@ -1,0 +1,211 @@
+"""Problem lists: filters, loader options and rows with their light and countdown.
+
+Every list starts from ``visible_issues(user)`` so that lists and the problem page
+agree, and loads what it shows in a fixed number of queries.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from crm.core.timeutil import local_midnight_utc
+from crm.enterprises.models import Enterprise
+from crm.extensions import db
+from crm.issues import deadlines as dl
+from crm.issues.models import (
+    CLOCK_STATES,
+    LIGHTS,
+    OPEN_STATES,
+    STATES,
+    Issue,
+    IssueEvent,
+    visible_issues,
+)
+
+LIST_OPTIONS = (
+    joinedload(Issue.enterprise),
+    joinedload(Issue.lead_unit),
+    joinedload(Issue.category),
+    joinedload(Issue.handler),
+)
+
+DETAIL_OPTIONS = LIST_OPTIONS + (
+    joinedload(Issue.raised_by),
+    selectinload(Issue.coop_units),
+    selectinload(Issue.events).joinedload(IssueEvent.actor),
+)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        n = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return n if 0 < n < 2**31 else None
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class ListFilter:
+    """The list's filters, parsed from the query string; anything malformed is ignored
+    (never a 500) and reported in ``ignored``."""
+
+    state: str | None = None  # a state, or "open"
+    light: str | None = None
+    unit: int | None = None
+    category: int | None = None
+    leader: int | None = None
+    commissioner: int | None = None
+    enterprise: int | None = None
+    q: str = ""
+    raised_from: date | None = None
+    raised_to: date | None = None
+    escalated: bool = False
+    ignored: list[str] = field(default_factory=list)
+
+    INT_KEYS = ("unit", "category", "leader", "commissioner", "enterprise")
+
+    @classmethod
+    def from_args(cls, args) -> ListFilter:
+        """Parse the query string; what cannot be read is ignored and noted."""
+        f = cls()
+        state = args.get("state") or None
+        if state in STATES or state == "open":
+            f.state = state
+        elif state:
+            f.ignored.append("state")
+        light = args.get("light") or None
+        if light in LIGHTS:
+            f.light = light
+        elif light:
+            f.ignored.append("light")
+        for key in cls.INT_KEYS:
+            raw = args.get(key)
+            if raw:
+                value = _int(raw)
+                if value is None:
+                    f.ignored.append(key)
+                setattr(f, key, value)
+        for key in ("raised_from", "raised_to"):
+            raw = args.get(key)
+            if raw:
+                value = _date(raw)
+                if value is None:
+                    f.ignored.append(key)
+                setattr(f, key, value)
+        f.q = (args.get("q") or "").strip()[:100]
+        f.escalated = args.get("escalated") in ("1", "y", "on", "true")
+        return f
+
+    def args(self) -> dict[str, Any]:
+        """The active filters as query-string arguments (for links and the export)."""
+        out: dict[str, Any] = {}
+        for key in ("state", "light", *self.INT_KEYS, "q"):
+            value = getattr(self, key)
+            if value:
+                out[key] = value
+        for key in ("raised_from", "raised_to"):
+            value = getattr(self, key)
+            if value:
+                out[key] = value.isoformat()
+        if self.escalated:
+            out["escalated"] = 1
+        return out
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter is set."""
+        return bool(self.args())
+
+
+def apply_filter(stmt, f: ListFilter, now: datetime):
+    """Narrow a ``select(Issue)`` by the filters."""
+    from crm.issues.models import IssueUnit
+    from crm.liaisons.models import Assignment
+
+    if f.state == "open":
+        stmt = stmt.where(Issue.state.in_(OPEN_STATES))
+    elif f.state:
+        stmt = stmt.where(Issue.state == f.state)
+    if f.light:
+        stmt = stmt.where(Issue.light_expr(now) == f.light)
+    if f.unit:
+        coop = select(IssueUnit.issue_id).where(IssueUnit.unit_id == f.unit)
+        stmt = stmt.where((Issue.lead_unit_id == f.unit) | Issue.id.in_(coop))
+    if f.category:
+        stmt = stmt.where(Issue.category_id == f.category)
+    for key, roles in (("leader", ("leader_a", "leader_b")), ("commissioner", ("commissioner",))):
+        uid = getattr(f, key)
+        if uid:
+            stmt = stmt.where(Issue.enterprise_id.in_(
+                select(Assignment.enterprise_id).where(
+                    Assignment.user_id == uid, Assignment.role.in_(roles),
+                    Assignment.end_date.is_(None))))
+    if f.enterprise:
+        stmt = stmt.where(Issue.enterprise_id == f.enterprise)
+    if f.q:
+        like = f"%{f.q}%"
+        stmt = stmt.where(or_(Issue.title.ilike(like), Issue.number.ilike(like),
+                              Issue.enterprise_id.in_(select(Enterprise.id).where(
+                                  Enterprise.name.ilike(like)))))
+    if f.raised_from:
+        stmt = stmt.where(Issue.raised_at >= local_midnight_utc(f.raised_from))
+    if f.raised_to:
+        stmt = stmt.where(Issue.raised_at < local_midnight_utc(f.raised_to + timedelta(days=1)))
+    if f.escalated:
+        stmt = stmt.where(Issue.is_escalated.is_(True))
+    return stmt
+
+
+def urgency_order(now: datetime):
+    """Red first, then yellow, then by due time; problems without a clock last."""
+    light = Issue.light_expr(now)
+    rank = db.case((light == "red", 0), (light == "yellow", 1), (light == "green", 2), else_=3)
+    return (rank, Issue.due_at.is_(None), Issue.due_at, Issue.id.desc())
+
+
+def list_query(user, f: ListFilter, now: datetime):
+    """The filtered, visible problems, newest first, with what a row shows loaded."""
+    stmt = apply_filter(visible_issues(user), f, now)
+    return stmt.options(*LIST_OPTIONS).order_by(Issue.raised_at.desc(), Issue.id.desc())
+
+
+@dataclass
+class Row:
+    """A problem with its light and countdown, for templates."""
+
+    issue: Issue
+    light: str | None
+    countdown: dl.Countdown | None
+
+
+def rows_for(issues, now: datetime) -> list[Row]:
+    """Rows with lights and countdowns; the holiday overrides are read once."""
+    issues = list(issues)
+    dues = [dl.local_date(i.due_at) for i in issues if i.due_at and i.state in CLOCK_STATES]
+    cal = dl.WorkCalendar.around(dl.local_date(now), *dues) if dues else None
+    return [Row(i, i.light(now), dl.countdown(i, now, cal) if cal else
+                (dl.Countdown("paused") if i.state == "paused" else None)) for i in issues]
+
+
+def last_events(issue_ids, action: str) -> dict[int, IssueEvent]:
+    """The latest event of ``action`` for each problem (e.g. the return reason)."""
+    ids = list(issue_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(IssueEvent).options(joinedload(IssueEvent.actor))
+        .where(IssueEvent.issue_id.in_(ids), IssueEvent.action == action)
+        .order_by(IssueEvent.id))
+    return {e.issue_id: e for e in rows}
+

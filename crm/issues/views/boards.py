@@ -1,0 +1,122 @@
+"""Working boards: the handler's inbox, the coordinator's triage board (with bulk
+dispatch) and the leader's view of their enterprises' problems."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from crm.auth.permissions import role_required
+from crm.core.timeutil import utcnow
+from crm.extensions import db
+from crm.issues import services
+from crm.issues.admin_services import missing_holiday_years
+from crm.issues.forms import unit_choices
+from crm.issues.models import LEVELS, OPEN_STATES, STATES, Issue, IssueUnit, visible_issues
+from crm.issues.queries import LIST_OPTIONS, last_events, rows_for, urgency_order
+from crm.issues.views import bp
+from crm.issues.workflow import WorkflowError
+from crm.liaisons.models import Assignment
+
+RECENT = 30  # how many recently resolved/closed problems a board shows
+
+
+def _rows(stmt, now, order=None, limit=None):
+    stmt = stmt.options(*LIST_OPTIONS).order_by(*(order or urgency_order(now)))
+    if limit:
+        stmt = stmt.limit(limit)
+    return rows_for(db.session.scalars(stmt), now)
+
+
+@bp.route("/inbox")
+@role_required("handler")
+def inbox():
+    """The handler's home: my unit's problems to sign for, in hand by due time, and
+    those where the unit cooperates."""
+    now = utcnow()
+    unit_id = current_user.unit_id
+    base = visible_issues(current_user)
+    mine = base.where(Issue.lead_unit_id == unit_id)
+    coop = select(IssueUnit.issue_id).where(IssueUnit.unit_id == unit_id)
+    sections = {
+        "to_sign": _rows(mine.where(Issue.state.in_(("dispatched", "reopened"))), now),
+        "in_hand": _rows(mine.where(Issue.state.in_(("in_progress", "paused"))), now),
+        "cooperating": _rows(base.where(Issue.id.in_(coop), Issue.state.in_(OPEN_STATES)), now),
+        "resolved": _rows(mine.where(Issue.state == "resolved"), now,
+                          [Issue.resolved_at.desc()], RECENT),
+    }
+    return render_template("issues/inbox.html", sections=sections, has_unit=unit_id is not None,
+                           STATES=STATES)
+
+
+@bp.route("/triage")
+@role_required("coordinator")
+def triage():
+    """The coordinator's board: new problems with dispatch proposals (bulk dispatch),
+    returned ones, extension requests, red ones and repeatedly supervised ones."""
+    now = utcnow()
+    light = Issue.light_expr(now)
+    # Red again and again after 督办: proposed for the next joint meeting.
+    repeated = (Issue.supervise_count >= 2) & Issue.is_escalated.is_(False)
+    base = select(Issue)
+    new_rows = _rows(base.where(Issue.state == "new"), now, [Issue.raised_at])
+    proposer = services.Proposer(now)
+    returned = _rows(base.where(Issue.state == "returned"), now)
+    sections = {
+        "new": new_rows,
+        "returned": returned,
+        "extensions": _rows(base.where(Issue.extension_requested_until.is_not(None),
+                                       Issue.state.in_(OPEN_STATES)), now),
+        "red": _rows(base.where(light == "red", ~repeated), now),
+        "repeated": _rows(base.where(light == "red", repeated), now),
+    }
+    return render_template(
+        "issues/triage.html", sections=sections, STATES=STATES,
+        proposals={r.issue.id: proposer.propose(r.issue) for r in new_rows},
+        return_events=last_events([r.issue.id for r in returned], "return"),
+        units=unit_choices()[1:], missing_years=missing_holiday_years(), LEVELS=LEVELS)
+
+
+@bp.route("/triage/dispatch", methods=["POST"])
+@role_required("coordinator")
+def bulk_dispatch():
+    """Dispatch the ticked new problems to their proposed units, all or none."""
+    ids = [int(i) for i in request.form.getlist("issue_ids") if i.isdigit()]
+    versions = {i: request.form.get(f"v_{i}") for i in ids}
+    issues = db.session.scalars(select(Issue).where(Issue.id.in_(ids), Issue.state == "new")
+                                .order_by(Issue.id)).all() if ids else []
+    if not issues:
+        flash(_("Tick the problems to dispatch first."), "warning")
+        return redirect(url_for("issues.triage"))
+    try:
+        done, skipped = services.bulk_dispatch(issues, versions, current_user)
+    except WorkflowError as exc:
+        db.session.rollback()
+        flash(_("Nothing was dispatched: %(reason)s", reason=exc.message), "danger")
+        return redirect(url_for("issues.triage"))
+    db.session.commit()
+    if done:
+        flash(_("%(n)d problems dispatched.", n=len(done)), "success")
+    if skipped:
+        flash(_("Not dispatched, no proposed unit (open each to choose one): %(numbers)s",
+                numbers="、".join(i.number for i in skipped)), "warning")
+    return redirect(url_for("issues.triage"))
+
+
+@bp.route("/leader")
+@role_required("leader")
+def leader():
+    """The leader's view: open problems of the enterprises they lead (A or B), most
+    urgent first, with 批示; and the recently resolved ones."""
+    now = utcnow()
+    mine = select(Assignment.enterprise_id).where(
+        Assignment.user_id == current_user.id, Assignment.role.in_(("leader_a", "leader_b")),
+        Assignment.end_date.is_(None))
+    base = visible_issues(current_user).where(Issue.enterprise_id.in_(mine))
+    open_rows = _rows(base.where(Issue.state.in_(OPEN_STATES)), now)
+    done_rows = _rows(base.where(Issue.state.in_(("resolved", "closed"))), now,
+                      [Issue.resolved_at.desc().nulls_last(), Issue.id.desc()], RECENT)
+    counts = {k: sum(1 for r in open_rows if r.light == k) for k in ("red", "yellow", "green")}
+    return render_template("issues/leader.html", open_rows=open_rows, done_rows=done_rows,
+                           counts=counts, STATES=STATES)

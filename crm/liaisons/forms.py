@@ -70,7 +70,7 @@ def _strip(value):
 class ProblemForm(Form):
     """One problem raised during the visit (解难题); a blank row is ignored."""
 
-    title = StringField(_l("Problem"), filters=[_strip],
+    title = StringField(_l("What is the problem"), filters=[_strip],
                         validators=[Length(max=200, message=_l("At most 200 characters."))])
     description = TextAreaField(_l("Details"), filters=[_strip],
                                 validators=[Length(max=2000,
@@ -141,13 +141,13 @@ class VisitForm(FlaskForm):
         self.remove_photos.choices = [(i, str(i)) for i in existing_photo_ids]
         self.existing_photo_ids = list(existing_photo_ids)
         self.reference_date = reference_date
-        if not self.client_uuid.data:
+        if not self.is_submitted() and not self.client_uuid.data:
             self.client_uuid.data = str(uuid.uuid4())
         return self
 
     def blank_problem(self) -> ProblemForm:
         """An unbound problem row for the browser to copy (``__i__`` is the index)."""
-        form = ProblemForm(prefix="problems-__i__")
+        form = ProblemForm(prefix="problems-__i__-")
         form.category_id.choices = self.category_choices
         return form
 

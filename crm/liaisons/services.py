@@ -98,6 +98,19 @@ def _raise_problems(enterprise, visit: Visit, problems, actor) -> list[Issue]:
             for p in problems]
 
 
+def _begin_write() -> None:
+    """On SQLite, open the transaction explicitly before the SAVEPOINT below.
+
+    pysqlite only begins a transaction before INSERT/UPDATE/DELETE, so a SAVEPOINT sent
+    first would itself be the outermost transaction and its RELEASE would commit the
+    visit alone. BEGIN IMMEDIATE also takes the write lock now, so two submits of the same
+    visit queue up here and the second one finds the first. PostgreSQL needs nothing.
+    """
+    conn = db.session.connection()
+    if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def record_visit(enterprise, data: dict, actor) -> tuple[Visit, list[Issue], bool]:
     """Store a visit with its deliveries, photos and problems (each a new Issue).
 
@@ -108,6 +121,7 @@ def record_visit(enterprise, data: dict, actor) -> tuple[Visit, list[Issue], boo
     if not can_log_visit(actor, enterprise):
         raise VisitError(_("This enterprise is not assigned to you, so you cannot log a "
                            "visit for it."))
+    _begin_write()
     existing = existing_submission(data["client_uuid"], enterprise, actor)
     if existing is not None:
         return existing, [], False

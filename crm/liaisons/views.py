@@ -220,7 +220,8 @@ def detail(visit_id: int):
     visit = queries.visit_detail(visit_id)
     if visit is None or not can_view_visit(current_user, visit):
         abort(404)
-    return render_template("liaisons/detail.html", visit=visit, factors=FACTORS,
+    edited = (visit.updated_at - visit.created_at).total_seconds() > 60
+    return render_template("liaisons/detail.html", visit=visit, edited=edited,
                            issues=queries.visit_issues(visit),
                            can_edit=services.can_edit_visit(current_user, visit))
 

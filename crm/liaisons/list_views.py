@@ -31,8 +31,7 @@ def _filters() -> tuple[VisitFilterForm, dict]:
     form.unit.data = unit_id
     people = []
     if unit_id or form.author.data:
-        unit_names = _names(Unit, list(by_unit), Unit.name)
-    rows = db.session.execute(
+        people = db.session.execute(
             select(User.id, User.display_name).where(
                 (User.unit_id == unit_id) if unit_id else (User.id == form.author.data))
             .order_by(User.display_name)).all()

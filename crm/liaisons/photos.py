@@ -72,8 +72,9 @@ def clean_photo(stream, name: str = "") -> CleanPhoto:
             image = ImageOps.exif_transpose(image)
     except PhotoError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise PhotoError(_("The photo %(name)s has too many pixels.", name=name)) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise not_image from exc
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     out = io.BytesIO()

@@ -82,10 +82,11 @@ def _week_arg(value: str | None, today: date) -> date:
     """The Monday of the week asked for; anything unreadable means this week."""
     this_monday = week_start(today)
     try:
-        monday = week_start(date.fromisoformat(value)) if value else this_monday
+        day = date.fromisoformat(value) if value else today
     except ValueError:
         return this_monday
-    return min(max(monday, this_monday - timedelta(weeks=520)), this_monday)
+    # Ten years back at most; never a week that has not begun.
+    return week_start(min(max(day, today - timedelta(weeks=520)), today))
 
 
 @bp.route("/week")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Optional
 
 from flask_babel import gettext as _
 from sqlalchemy import distinct, func, or_, select
@@ -108,7 +107,7 @@ class PolicyForEnterprise:
 
     policy: Policy
     times: int
-    last: Optional[date]
+    last: date | None
 
 
 def enterprise_policies(enterprise, on: date | None = None) -> list[PolicyForEnterprise]:

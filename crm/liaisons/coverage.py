@@ -25,9 +25,9 @@ quarter and the months of a quarter add up to the quarter. Weeks that start afte
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable, Optional
 
 from flask_babel import gettext as _
 from sqlalchemy import (
@@ -84,11 +84,11 @@ class Period:
             monday += timedelta(days=7)
         return weeks
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         """The period of the same kind just before this one."""
         return period_for(self.kind, self.start - timedelta(days=1))
 
-    def next(self) -> "Period":
+    def next(self) -> Period:
         """The period of the same kind just after this one."""
         return period_for(self.kind, self.end + timedelta(days=1))
 
@@ -135,22 +135,22 @@ class Coverage:
     assigned: int = 0
 
     @property
-    def rate(self) -> Optional[float]:
+    def rate(self) -> float | None:
         """visited / assigned, or None when there is nothing to cover."""
         return self.visited / self.assigned if self.assigned else None
 
     @property
-    def percent(self) -> Optional[int]:
+    def percent(self) -> int | None:
         """The rate as a whole percentage (rounded half up), or None."""
         if not self.assigned:
             return None
         return (200 * self.visited + self.assigned) // (2 * self.assigned)
 
-    def __add__(self, other: "Coverage") -> "Coverage":
+    def __add__(self, other: Coverage) -> Coverage:
         return Coverage(self.visited + other.visited, self.assigned + other.assigned)
 
 
-def _key(obj) -> Optional[int]:
+def _key(obj) -> int | None:
     return obj if obj is None or isinstance(obj, int) else obj.id
 
 
@@ -255,7 +255,7 @@ class StaleEnterprise:
 
     enterprise_id: int
     name: str
-    last_visit: Optional[date]
+    last_visit: date | None
     since: date
     days: int
 

@@ -1,5 +1,5 @@
-"""Forms: the visit form (four deliveries, problems inline, photos), its list filters and
-the policy catalogue form."""
+"""Forms: the visit form (four deliveries, problems inline, photos) and the filters of the
+visit list. The policy catalogue's forms are in ``policy_forms``."""
 from __future__ import annotations
 
 import re
@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     DateField,
     FieldList,
     Form,
@@ -22,12 +21,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import URL, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.core.timeutil import local_today
-from crm.enterprises.models import CLUSTERS, INDUSTRIES, OWNERSHIPS, SCALES, STATUSES
-from crm.liaisons.models import FACTORS, POLICY_CATEGORIES, VISIT_MODES
+from crm.enterprises.models import STATUSES
+from crm.liaisons.models import FACTORS, VISIT_MODES
 from crm.liaisons.photos import MAX_PHOTOS, PhotoError, clean_photo
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -75,7 +74,8 @@ class ProblemForm(Form):
     description = TextAreaField(_l("Details"), filters=[_strip],
                                 validators=[Length(max=2000,
                                                    message=_l("At most 2000 characters."))])
-    category_id = SelectField(_l("Category"), coerce=_optional_int, choices=[], validate_choice=False)
+    category_id = SelectField(_l("Category"), coerce=_optional_int, choices=[],
+                              validate_choice=False)
 
     @property
     def is_blank(self) -> bool:
@@ -89,8 +89,9 @@ class VisitForm(FlaskForm):
     client_uuid = HiddenField(filters=[_strip])
     queued_on = HiddenField()
     version_token = HiddenField()
-    visit_date = LocalDateField(_l("Date of the visit"), default=local_today,
-                                validators=[InputRequired(message=_l("Enter the date of the visit."))])
+    visit_date = LocalDateField(
+        _l("Date of the visit"), default=local_today,
+        validators=[InputRequired(message=_l("Enter the date of the visit."))])
     late_reason = StringField(_l("Reason for the late entry"), filters=[_strip],
                               validators=[Length(max=200, message=_l("At most 200 characters."))])
     mode = RadioField(_l("How"), choices=list(VISIT_MODES.items()), default="onsite",
@@ -127,7 +128,7 @@ class VisitForm(FlaskForm):
     clean_photos: tuple = ()
 
     def setup(self, *, policies_matching, policies_other, categories, reference_date,
-              existing_photo_ids=(), kept_policy_choices=()) -> "VisitForm":
+              existing_photo_ids=(), kept_policy_choices=()) -> VisitForm:
         """Fill choices: policies (matching first), categories, photos that can be removed."""
         offered = [*policies_matching, *policies_other, *kept_policy_choices]
         self.policies.choices = [(p.id, p.title) for p in offered]
@@ -354,79 +355,3 @@ class VisitFilterForm(FlaskForm):
             if value:
                 out[name] = value
         return out
-
-
-def _codes(value) -> str:
-    return ",".join(value or [])
-
-
-class PolicyForm(FlaskForm):
-    """A policy in the catalogue (送政策)."""
-
-    title = StringField(_l("Title"), filters=[_strip], validators=[
-        InputRequired(message=_l("Enter the title of the policy.")),
-        Length(max=200, message=_l("At most 200 characters."))])
-    category = SelectField(_l("Category"), choices=list(POLICY_CATEGORIES.items()),
-                           validators=[InputRequired()])
-    issuer = StringField(_l("Issued by"), filters=[_strip],
-                         validators=[Length(max=100, message=_l("At most 100 characters."))])
-    summary = TextAreaField(_l("Summary"), filters=[_strip],
-                            validators=[Length(max=4000, message=_l("At most 4000 characters."))])
-    link = StringField(_l("Link to the full text"), filters=[_strip], validators=[
-        Optional(), Length(max=300, message=_l("At most 300 characters.")),
-        URL(require_tld=False, message=_l("Enter a web address starting with http:// or "
-                                          "https://."))])
-    industries = SelectMultipleField(_l("Industries"), choices=list(INDUSTRIES.items()))
-    scales = MultiCheckboxField(_l("Scale"), choices=list(SCALES.items()))
-    ownerships = MultiCheckboxField(_l("Ownership"), choices=list(OWNERSHIPS.items()))
-    clusters = MultiCheckboxField(_l("Cluster"), choices=[(c, c) for c in CLUSTERS])
-    valid_from = LocalDateField(_l("Valid from"), validators=[Optional()])
-    valid_to = LocalDateField(_l("Valid until"), validators=[Optional()])
-    is_active = BooleanField(_l("In use"), default=True)
-
-    def validate_link(self, field):
-        """Only web links (never ``javascript:`` and the like)."""
-        if field.data and not field.data.lower().startswith(("http://", "https://")):
-            raise ValidationError(_l("Enter a web address starting with http:// or https://."))
-
-    def validate_valid_to(self, field):
-        """The end of validity is not before its start."""
-        if field.data and self.valid_from.data and field.data < self.valid_from.data:
-            raise ValidationError(_l("The end date is before the start date."))
-
-    def to_data(self) -> dict:
-        """Values for ``catalogue.save_policy``; eligibility lists become code strings."""
-        return {
-            "title": self.title.data,
-            "category": self.category.data,
-            "issuer": self.issuer.data or None,
-            "summary": self.summary.data or None,
-            "link": self.link.data or None,
-            "industries": _codes(self.industries.data),
-            "scales": _codes(self.scales.data),
-            "ownerships": _codes(self.ownerships.data),
-            "clusters": _codes(self.clusters.data),
-            "valid_from": self.valid_from.data,
-            "valid_to": self.valid_to.data,
-            "is_active": bool(self.is_active.data),
-        }
-
-    def load(self, policy) -> None:
-        """Pre-fill the eligibility lists from ``policy`` (GET)."""
-        for name in ("industries", "scales", "ownerships", "clusters"):
-            self[name].data = [c for c in (getattr(policy, name) or "").split(",") if c]
-
-
-class PolicyFilterForm(FlaskForm):
-    """Filters of the policy catalogue."""
-
-    class Meta:
-        csrf = False
-
-    q = StringField(_l("Search"), filters=[_strip], validators=[Length(max=100)])
-    category = SelectField(_l("Category"), choices=[("", _l("Any"))]
-                           + list(POLICY_CATEGORIES.items()), validators=[Optional()])
-    validity = SelectField(_l("Validity"), choices=[("valid", _l("Valid now")),
-                                                    ("expired", _l("Expired or not in use")),
-                                                    ("all", _l("All"))],
-                           default="valid", validators=[Optional()])

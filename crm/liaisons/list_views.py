@@ -49,7 +49,8 @@ def index():
     form, filters = _filters()
     pagination, rows = queries.visit_page(current_user, filters,
                                           max(request.args.get("page", 1, type=int), 1))
-    enterprise = db.session.get(Enterprise, filters["enterprise"]) if "enterprise" in filters else None
+    enterprise = (db.session.get(Enterprise, filters["enterprise"])
+                  if "enterprise" in filters else None)
     return render_template("liaisons/list.html", form=form, pagination=pagination, rows=rows,
                            modes=VISIT_MODES, factors=FACTORS, enterprise=enterprise,
                            export_args={k: v for k, v in request.args.items() if k != "page"})

@@ -9,8 +9,8 @@ from flask_login import current_user
 from crm.auth.permissions import role_required
 from crm.extensions import db
 from crm.liaisons import catalogue
-from crm.liaisons.forms import PolicyFilterForm, PolicyForm
 from crm.liaisons.models import POLICY_CATEGORIES, Policy
+from crm.liaisons.policy_forms import PolicyFilterForm, PolicyForm
 from crm.liaisons.views import bp
 
 READ_ROLES = ("coordinator", "admin", "leader", "commissioner")

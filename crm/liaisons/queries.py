@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Optional
 
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -41,11 +40,11 @@ class WeekRow:
     status: str
     is_current: bool
     visits_in_week: int
-    last_visit: Optional[date]
+    last_visit: date | None
     open_problems: int
     red_problems: int
     assigned_since: date
-    stale_days: Optional[int] = None  # set when not visited for two weeks or more
+    stale_days: int | None = None  # set when not visited for two weeks or more
 
     @property
     def visited(self) -> bool:

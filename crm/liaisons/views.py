@@ -32,10 +32,10 @@ from crm.auth.permissions import role_required
 from crm.core.timeutil import local_today, to_local, week_start
 from crm.enterprises.models import STATUSES, Enterprise
 from crm.extensions import db
+from crm.issues.models import STATES as ISSUE_STATES
 from crm.liaisons import catalogue, queries, services
 from crm.liaisons.coverage import coverage, period_for, stale_enterprises
 from crm.liaisons.forms import VisitForm
-from crm.issues.models import STATES as ISSUE_STATES
 from crm.liaisons.models import (
     FACTORS,
     POLICY_CATEGORIES,
@@ -211,7 +211,9 @@ def edit(visit_id: int):
                            numbers=_(", ").join(i.number for i in issues))
     flash(message, "success")
     target = url_for("liaisons.detail", visit_id=visit.id)
-    return jsonify(ok=True, redirect=target, visit_id=visit.id) if wants_json() else redirect(target)
+    if wants_json():
+        return jsonify(ok=True, redirect=target, visit_id=visit.id)
+    return redirect(target)
 
 
 @bp.route("/<int:visit_id>")
@@ -254,4 +256,5 @@ def photo(photo_id: int):
     return response
 
 
-from crm.liaisons import list_views, policy_views  # noqa: E402,F401  (routes on bp)
+# The other route modules register on ``bp``; imported last because they import it.
+from crm.liaisons import list_views, policy_views  # noqa: E402, F401

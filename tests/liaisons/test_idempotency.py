@@ -10,8 +10,8 @@ from crm.auth.models import User
 from crm.enterprises.models import Enterprise
 from crm.extensions import db
 from crm.issues.models import Issue
-from crm.liaisons.models import Visit
 from crm.liaisons import services
+from crm.liaisons.models import Visit
 from crm.liaisons.services import record_visit
 from tests import factories
 

@@ -84,7 +84,7 @@ def test_export_xlsx(county, visits, client, login_as):
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][:4] == ("走访日期", "企业", "统一社会信用代码", "记录人")
     assert len(values) == 3  # header + the two on-site visits
-    first = dict(zip(values[0], values[2]))  # the older on-site visit: v1
+    first = dict(zip(values[0], values[2], strict=True))  # the older on-site visit: v1
     assert first["企业"] == "兴发制管有限公司" and first["走访方式"] == "实地走访"
     assert first["送政策"] == "制造业技术改造专项补贴" and first["要素"] == "用电：协调增容"
     assert first["登记问题"] == f"{visits['problem'].number} 用电容量不足"

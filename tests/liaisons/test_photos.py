@@ -66,9 +66,8 @@ def test_what_is_not_an_acceptable_photo_is_refused(app, raw, name, message):
         out = io.BytesIO()
         Image.new("RGB", (10, 10)).save(out, "GIF")
         raw = out.getvalue()
-    with app.test_request_context():
-        with pytest.raises(PhotoError) as info:
-            clean_photo(io.BytesIO(raw), name)
+    with app.test_request_context(), pytest.raises(PhotoError) as info:
+        clean_photo(io.BytesIO(raw), name)
     assert message in str(info.value) and (name in str(info.value) or "格式" in str(info.value))
 
 

@@ -40,7 +40,8 @@ def test_coordinator_adds_a_policy_and_it_is_audited(county, client, login_as):
     assert log.action == "create" and log.after["title"] == "小微企业融资担保费补贴"
     page = client.get(response.location).get_data(as_text=True)
     assert "政策已加入政策库" in page and "市财政局" in page
-    assert "制造业、批发和零售业" in page and "规下" in page and "民营" in page and "绿色食品" in page
+    assert "制造业、批发和零售业" in page and "规下" in page
+    assert "民营" in page and "绿色食品" in page
 
 
 def test_editing_a_policy_is_audited_with_before_and_after(county, client, login_as):
@@ -65,15 +66,14 @@ def test_editing_a_policy_is_audited_with_before_and_after(county, client, login
     ({"valid_from": "2026-06-01", "valid_to": "2026-01-01"}, "截止日期早于起始日期"),
     ({"valid_from": "June"}, "请按“2026-03-18”的格式填写日期"),
     ({"title": "政" * 201}, "最多 200 个字"),
-    ({"category": "bribe"}, "Not a valid choice"),
+    ({"category": "bribe"}, "请从列表中选择类别"),
 ])
 def test_bad_policy_input(county, client, login_as, changes, message):
     login_as(county.coord)
     response = client.post_form("/visits/policies/new", _policy_form(**changes))
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "invalid-feedback" in html
-    if message != "Not a valid choice":
-        assert message in html
+    assert message in html
     assert "担保费率降至 1% 以下的部分给予补贴" in html  # typing kept
     assert db.session.scalar(select(Policy).where(Policy.issuer == "市财政局")) is None
 

@@ -110,7 +110,8 @@ def test_a_full_visit_is_stored_with_its_problem(county, client, login_as):
 
 def test_fetch_submit_answers_json(county, client, login_as):
     login_as(county.com)
-    data = visit_data(**{"problems-0-title": "招工难", "problems-0-category_id": str(county.cat.id)})
+    data = visit_data(**{"problems-0-title": "招工难",
+                         "problems-0-category_id": str(county.cat.id)})
     response = client.post_form(f"/visits/new/{county.ent.id}", data, headers=FETCH)
     body = response.get_json()
     assert response.status_code == 200 and body["ok"] and body["created"]
@@ -120,7 +121,8 @@ def test_fetch_submit_answers_json(county, client, login_as):
 
 def test_the_same_submission_twice_stores_one_visit(county, client, login_as):
     login_as(county.com)
-    data = visit_data(**{"problems-0-title": "招工难", "problems-0-category_id": str(county.cat.id)})
+    data = visit_data(**{"problems-0-title": "招工难",
+                         "problems-0-category_id": str(county.cat.id)})
     first = client.post_form(f"/visits/new/{county.ent.id}", data, headers=FETCH).get_json()
     # A retry may even differ (a queued copy validated days later): the id decides.
     data["visit_date"] = "not a date"
@@ -230,8 +232,10 @@ def test_without_categories_the_category_is_optional(county, client, login_as):
 def test_blank_problem_rows_are_ignored_and_many_rows_kept_in_order(county, client, login_as):
     login_as(county.com)
     data = visit_data(**{"problems-0-title": "", "problems-0-description": "",
-                         "problems-1-title": "问题甲", "problems-1-category_id": str(county.cat.id),
-                         "problems-2-title": "问题乙", "problems-2-category_id": str(county.cat.id)})
+                         "problems-1-title": "问题甲",
+                         "problems-1-category_id": str(county.cat.id),
+                         "problems-2-title": "问题乙",
+                         "problems-2-category_id": str(county.cat.id)})
     assert client.post_form(f"/visits/new/{county.ent.id}", data).status_code == 302
     assert list(db.session.scalars(select(Issue.title).order_by(Issue.id))) == ["问题甲", "问题乙"]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, InputRequired, Length, Optional, ValidationError
 
 from crm.enterprises.models import CLUSTERS, INDUSTRIES, OWNERSHIPS, SCALES
@@ -32,7 +32,7 @@ class PolicyForm(FlaskForm):
         Optional(), Length(max=300, message=_l("At most 300 characters.")),
         URL(require_tld=False, message=_l("Enter a web address starting with http:// or "
                                           "https://."))])
-    industries = SelectMultipleField(_l("Industries"), choices=list(INDUSTRIES.items()))
+    industries = MultiCheckboxField(_l("Industries"), choices=list(INDUSTRIES.items()))
     scales = MultiCheckboxField(_l("Scale"), choices=list(SCALES.items()))
     ownerships = MultiCheckboxField(_l("Ownership"), choices=list(OWNERSHIPS.items()))
     clusters = MultiCheckboxField(_l("Cluster"), choices=[(c, c) for c in CLUSTERS])

@@ -194,8 +194,12 @@
           if (res.kind === "invalid" || res.kind === "refused") {
             // It can never go through as it is: hand it back as a draft with the errors.
             removeFromQueue(entry.uuid);
+            var fields = entry.fields;
+            if (res.status === 409) {  // the id clashes: the corrected draft needs a new one
+              fields = fields.map(function (p) { return p[0] === "client_uuid" ? [p[0], uuid4()] : p; });
+            }
             writeJSON(DRAFT_PREFIX + entry.draftKey, {
-              savedAt: entry.queuedAt, fields: entry.fields, url: entry.url,
+              savedAt: entry.queuedAt, fields: fields, url: entry.url,
               errors: (res.body && res.body.errors) || {}, message: res.body && res.body.message
             });
             failed.push(entry);

@@ -167,11 +167,14 @@ def _scope(commissioner=None, unit=None, leader=None):
     return COMMISSIONER_ROLES, [], False
 
 
-def _week_counts(weeks: list[date], roles, conditions, join_users: bool, group_col=None):
+def _week_counts(weeks: list[date], as_of: date | None, roles, conditions, join_users: bool,
+                 group_col=None):
     """One UNION ALL query: per week (and group) the assigned and visited enterprises.
 
-    Returns rows of (week index, group key or None, assigned, visited).
+    An assignment that only starts after ``as_of`` does not count yet. Returns rows of
+    (week index, group key or None, assigned, visited).
     """
+    as_of = as_of or local_today()
     selects = []
     for index, monday in enumerate(weeks):
         sunday = monday + timedelta(days=6)
@@ -188,7 +191,7 @@ def _week_counts(weeks: list[date], roles, conditions, join_users: bool, group_c
             stmt = stmt.join(User, User.id == Assignment.user_id)
         stmt = stmt.where(
             Assignment.role.in_(roles),
-            Assignment.start_date <= sunday,
+            Assignment.start_date <= min(sunday, as_of),
             or_(Assignment.end_date.is_(None), Assignment.end_date >= monday),
             *conditions,
         )
@@ -205,7 +208,7 @@ def coverage(period: Period, *, commissioner=None, unit=None, leader=None,
     """Coverage of one scope over ``period``: a commissioner, a unit, a leader's
     portfolio, or overall when none is given. Accepts objects or ids."""
     roles, conditions, join_users = _scope(commissioner, unit, leader)
-    rows = _week_counts(period.weeks(as_of), roles, conditions, join_users)
+    rows = _week_counts(period.weeks(as_of), as_of, roles, conditions, join_users)
     return sum((Coverage(r.visited, r.assigned) for r in rows), Coverage())
 
 
@@ -215,7 +218,7 @@ def weekly_coverage(period: Period, *, commissioner=None, unit=None, leader=None
     weeks = period.weeks(as_of)
     roles, conditions, join_users = _scope(commissioner, unit, leader)
     found = {r.week: Coverage(r.visited, r.assigned)
-             for r in _week_counts(weeks, roles, conditions, join_users)}
+             for r in _week_counts(weeks, as_of, roles, conditions, join_users)}
     return [(monday, found.get(i, Coverage())) for i, monday in enumerate(weeks)]
 
 
@@ -238,7 +241,8 @@ def coverage_by(period: Period, by: str, *, as_of: date | None = None,
     if only is not None:
         conditions.append(group_col.in_(list(only)))
     result: dict[int, Coverage] = {}
-    for row in _week_counts(period.weeks(as_of), roles, conditions, join_users, group_col):
+    for row in _week_counts(period.weeks(as_of), as_of, roles, conditions, join_users,
+                            group_col):
         if row.grp is None:
             continue
         result[row.grp] = result.get(row.grp, Coverage()) + Coverage(row.visited, row.assigned)

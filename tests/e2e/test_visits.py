@@ -236,3 +236,28 @@ def test_a_double_submit_stores_one_visit(live_app, phone, field_day):
     phone.get_by_test_id("submit-visit").dblclick()
     phone.wait_for_url("**/visits/week")
     assert counts(live_app) == (1, 1)
+
+
+def test_photo_and_edit_on_the_phone(live_app, phone, field_day, tmp_path):
+    from tests.liaisons.conftest import gps_exif, image_bytes
+
+    photo = tmp_path / "IMG_0001.jpg"
+    photo.write_bytes(image_bytes(size=(1200, 900), exif=gps_exif()))
+    sign_in(phone, "wang", factories.PASSWORD)
+    open_form(phone)
+    phone.get_by_test_id("summary").fill("查看新厂房建设进度")
+    phone.get_by_test_id("photo-input").set_input_files(str(photo))
+    assert phone.get_by_test_id("photo-preview").count() == 1
+    phone.get_by_test_id("submit-visit").tap()
+    phone.wait_for_url("**/visits/week")
+    with live_app.app_context():
+        visit_id = db.session.scalar(select(Visit.id))
+    phone.goto(f"/visits/{visit_id}")
+    image = phone.get_by_test_id("detail-photos").locator("img")
+    assert image.evaluate("img => img.complete && img.naturalWidth") == 900  # turned upright
+    phone.get_by_test_id("edit-visit").tap()
+    phone.get_by_test_id("summary").fill("查看新厂房建设进度，预计下月封顶")
+    phone.get_by_test_id("submit-visit").tap()
+    phone.wait_for_url(f"**/visits/{visit_id}")
+    assert "修改已保存" in phone.content()
+    assert "预计下月封顶" in phone.get_by_test_id("visit-summary").inner_text()

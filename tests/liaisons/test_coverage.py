@@ -156,6 +156,13 @@ def test_week_and_month_so_far(county):
     trend = weekly_coverage(march, commissioner=county["c1"], as_of=END)
     assert trend == [(D(2026, 3, 2), Coverage(1, 1)), (D(2026, 3, 9), Coverage(1, 2)),
                      (D(2026, 3, 16), Coverage(1, 2)), (D(2026, 3, 23), Coverage(1, 2))]
+    # An assignment starting later this week does not count before it starts.
+    newcomer = factories.enterprise("下周签约企业")
+    factories.assignment(newcomer, county["c1"], start=D(2026, 3, 20))  # Friday
+    db.session.commit()
+    week16 = period_for("week", D(2026, 3, 16))
+    assert coverage(week16, commissioner=county["c1"], as_of=D(2026, 3, 18)) == Coverage(1, 2)
+    assert coverage(week16, commissioner=county["c1"], as_of=D(2026, 3, 20)) == Coverage(1, 3)
     # A period that has not begun has nothing to cover (and sends no query).
     assert coverage(period_for("month", D(2027, 1, 1)), as_of=END) == Coverage(0, 0)
 

@@ -96,3 +96,14 @@ def test_my_week_loads_in_a_fixed_number_of_queries(county, client, login_as):
         factories.issue(ent, county.com)
     db.session.commit()
     assert measure() == small
+
+
+def test_the_visit_pages_work_in_english_too(county, client, login_as):
+    county.com.locale = "en"
+    visit = factories.visit(county.ent, county.com, TODAY)
+    db.session.commit()
+    login_as(county.com)
+    assert "Log a visit" in client.get("/visits/week").get_data(as_text=True)
+    form = client.get(f"/visits/new/{county.ent.id}").get_data(as_text=True)
+    assert "Deliver policies" in form and "Waiting to sync" in form
+    assert "Visit on" in client.get(f"/visits/{visit.id}").get_data(as_text=True)

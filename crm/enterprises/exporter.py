@@ -93,6 +93,15 @@ def _explain(key: str) -> str:
     return ""
 
 
+def _text_cell(sheet, value):
+    """Typed text stays text: openpyxl would store "=…" as a formula that Excel runs."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def _save(book: Workbook) -> bytes:
     out = io.BytesIO()
     book.save(out)
@@ -147,7 +156,7 @@ def export_workbook(rows) -> bytes:
             "leader_b": leaders["leader_b"].username if "leader_b" in leaders else None,
             "commissioners": "、".join(u.username for u in facts.commissioners) or None,
         }
-        line = [values[c.key] for c in cols.COLUMNS]
+        line = [_text_cell(sheet, values[c.key]) for c in cols.COLUMNS]
         line += [facts.open_count, facts.red_count,
                  facts.last_visit.isoformat() if facts.last_visit else None,
                  yes if facts.visited_this_week else no]

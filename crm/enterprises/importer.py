@@ -215,7 +215,10 @@ class PlannedRow:
     contact: dict | None = None
     leaders: dict = field(default_factory=dict)  # role -> User
     commissioners: list = field(default_factory=list)
-    changes: list = field(default_factory=list)  # column labels
+    changes: list = field(default_factory=list)  # column labels, for the preview
+    fields_changed: bool = False
+    contact_changed: bool = False
+    people: list = field(default_factory=list)  # (role, User) not held yet
     errors: list = field(default_factory=list)  # (column label, message)
     enterprise: Enterprise | None = None
     is_new: bool = True
@@ -417,13 +420,15 @@ def _plan_changes(row: PlannedRow) -> None:
     for key, value in row.values.items():
         if current.get(key) != _plain(key, value):
             row.changes.append(_label("town" if key == "town_id" else key))
+    row.fields_changed = bool(row.changes)
     if row.contact:
         known = {c.name: c for c in ent.contacts}
         existing = known.get(row.contact["name"])
         if existing is None or any(row.contact[k] and getattr(existing, k) != row.contact[k]
                                    for k in ("title", "phone")):
+            row.contact_changed = True
             row.changes.append(_label("contact_name"))
-    row.action = "update" if row.changes or row.leaders or row.commissioners else "unchanged"
+    row.action = "update"
 
 
 def plan(batch: ImportBatch) -> Plan:
@@ -449,22 +454,23 @@ def plan(batch: ImportBatch) -> Plan:
 
 
 def _check_people(rows: list[PlannedRow]) -> None:
-    """Update rows whose people already hold their roles change nothing (one query per
-    900 rows)."""
+    """Which people of each update row do not hold their role yet (one query per 900
+    rows); a row with no field, contact or people change is "unchanged"."""
     from crm.liaisons.models import Assignment
 
-    updates = [r for r in rows if r.action == "update" and not r.errors and not r.changes]
-    if not updates:
-        return
+    updates = [r for r in rows if r.action == "update" and not r.errors]
     held = set()
     for chunk in _chunks(r.enterprise.id for r in updates):
         held.update(tuple(t) for t in db.session.execute(
             select(Assignment.enterprise_id, Assignment.user_id, Assignment.role)
             .where(Assignment.enterprise_id.in_(chunk), Assignment.end_date.is_(None))))
     for row in updates:
-        wanted = {(row.enterprise.id, u.id, role) for role, u in row.leaders.items()}
-        wanted |= {(row.enterprise.id, u.id, "commissioner") for u in row.commissioners}
-        if wanted <= held:
+        wanted = sorted(row.leaders.items()) + [("commissioner", u) for u in row.commissioners]
+        row.people = [(role, u) for role, u in wanted
+                      if (row.enterprise.id, u.id, role) not in held]
+        if row.people:
+            row.changes.append(_("liaison people"))
+        if not row.changes:
             row.action = "unchanged"
 
 
@@ -554,8 +560,9 @@ def _update_one(row: PlannedRow, actor) -> None:
     from crm.liaisons.assignments import AssignmentError, assign
 
     ent = row.enterprise
-    services.update_enterprise(ent, row.values, actor)
-    if row.contact:
+    if row.fields_changed:
+        services.update_enterprise(ent, row.values, actor)
+    if row.contact_changed:
         existing = next((c for c in ent.contacts if c.name == row.contact["name"]), None)
         if existing is None:
             services.add_contact(ent, row.contact, actor)
@@ -563,10 +570,8 @@ def _update_one(row: PlannedRow, actor) -> None:
             services.update_contact(existing, {k: v for k, v in row.contact.items() if v},
                                     actor)
     try:
-        for role, user in sorted(row.leaders.items()):
+        for role, user in row.people:
             assign(ent, user, role, actor)
-        for user in row.commissioners:
-            assign(ent, user, "commissioner", actor)
     except AssignmentError as exc:
         raise ImportRowError(row.number, str(exc)) from exc
 

@@ -7,7 +7,7 @@ as plain paths here rather than looked up by endpoint.
 from __future__ import annotations
 
 import segno
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from markupsafe import Markup
 
 
@@ -26,7 +26,12 @@ def problem_path(issue_id: int) -> str:
 
 
 def absolute_url(path: str) -> str:
-    """``path`` on the host the user reached the app through (what a phone must open)."""
+    """``path`` as a full address a phone can open: on ``PUBLIC_URL`` when configured
+    (printed codes outlive the intranet address a coordinator happened to use), else on
+    the host of the current request."""
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        return base + path
     if not has_request_context():
         return path
     return request.host_url.rstrip("/") + path

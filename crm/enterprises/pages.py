@@ -15,7 +15,7 @@ from crm.enterprises.models import Contact, Enterprise, can_edit_enterprise
 from crm.enterprises.queries import week_bounds
 from crm.extensions import db
 from crm.issues.models import OPEN_STATES, Issue, issue_visibility
-from crm.liaisons.assignments import LEADER_ROLES, LeaderState, leader_states
+from crm.liaisons.assignments import LEADER_ROLES, LeaderState, leader_states, role_order
 from crm.liaisons.models import Assignment, Visit, visit_visibility
 
 RECENT_VISITS = 10
@@ -81,7 +81,7 @@ def enterprise_page(user, ent: Enterprise, now: datetime | None = None) -> Enter
     assignments = list(db.session.scalars(
         select(Assignment).options(joinedload(Assignment.user))
         .where(Assignment.enterprise_id == ent.id)
-        .order_by(Assignment.end_date.desc().nulls_first(), Assignment.role.desc(),
+        .order_by(Assignment.end_date.desc().nulls_first(), role_order(),
                   Assignment.start_date.desc(), Assignment.id.desc())))
     current = [a for a in assignments if a.end_date is None]
     past = [a for a in assignments if a.end_date is not None]
@@ -238,7 +238,8 @@ AUDIT_FIELDS = {
     "legal_rep": _l("Legal representative"), "industry": _l("Industry"),
     "cluster": _l("Cluster / industrial chain"), "is_chain_leader": _l("Chain leader"),
     "scale": _l("Above/below designated size"), "size": _l("Size class"),
-    "ownership": _l("Ownership"), "town_id": _l("Town or sub-district"), "park": _l("Industrial park"),
+    "ownership": _l("Ownership"), "town_id": _l("Town or sub-district"),
+    "park": _l("Industrial park"),
     "address": _l("Address"), "employees": _l("Employees"),
     "annual_output": _l("Annual output (10,000 yuan)"), "status": _l("Operating status"),
     "tags": _l("Tags"), "phone": _l("Phone"), "title": _l("Post"),

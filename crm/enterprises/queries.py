@@ -17,8 +17,14 @@ from sqlalchemy import exists, func, or_, select
 from crm.auth.models import Unit, User, UserRole
 from crm.core.timeutil import local_today, utcnow, week_start
 from crm.enterprises import credit_code as cc
-from crm.enterprises.models import CLUSTERS, OWNERSHIPS, SCALES, STATUSES, Enterprise, \
-    enterprise_visibility
+from crm.enterprises.models import (
+    CLUSTERS,
+    OWNERSHIPS,
+    SCALES,
+    STATUSES,
+    Enterprise,
+    enterprise_visibility,
+)
 from crm.enterprises.services import search_key
 from crm.extensions import db
 from crm.issues.models import OPEN_STATES, Issue, issue_visibility
@@ -244,9 +250,18 @@ def row_facts(user, enterprise_ids: list[int], now: datetime | None = None,
             facts[row.enterprise_id].commissioners.append(row.user)
         else:
             facts[row.enterprise_id].leaders.append((row.role, row.user))
-    for f in facts.values():
-        f.leaders.sort(key=lambda pair: pair[0])
     return facts
+
+
+def former_ids(user, enterprise_ids: list[int]) -> set[int]:
+    """Enterprises of the page the user was assigned to but no longer is (read-only)."""
+    if user.sees_all or not enterprise_ids:
+        return set()
+    rows = db.session.execute(
+        select(Assignment.enterprise_id, Assignment.end_date.is_(None))
+        .where(Assignment.user_id == user.id, Assignment.enterprise_id.in_(enterprise_ids))).all()
+    held = {eid for eid, _active in rows}
+    return held - {eid for eid, active in rows if active}
 
 
 def export_rows(user, stmt, now: datetime | None = None, today: date | None = None):

@@ -22,7 +22,7 @@ from datetime import date
 from typing import Iterable
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
 from crm.auth.models import User
@@ -33,6 +33,7 @@ from crm.liaisons.models import ASSIGNMENT_ROLES, Assignment, LeaderAbsence
 
 # Which user role may take which assignment role.
 REQUIRED_ROLE = {"leader_a": "leader", "leader_b": "leader", "commissioner": "commissioner"}
+ROLE_ORDER = {"leader_a": 0, "leader_b": 1, "commissioner": 2}
 LEADER_ROLES = ("leader_a", "leader_b")
 ASSIGNMENT_FIELDS = ("enterprise_id", "user_id", "role", "start_date", "end_date")
 ABSENCE_FIELDS = ("user_id", "start_date", "end_date", "note")
@@ -54,11 +55,16 @@ def active_assignments(enterprise_ids: Iterable[int], roles: Iterable[str] | Non
         return []
     stmt = (select(Assignment).options(joinedload(Assignment.user))
             .where(Assignment.enterprise_id.in_(ids), Assignment.end_date.is_(None))
-            .order_by(Assignment.enterprise_id, Assignment.role.desc(), Assignment.start_date,
+            .order_by(Assignment.enterprise_id, role_order(), Assignment.start_date,
                       Assignment.id))
     if roles is not None:
         stmt = stmt.where(Assignment.role.in_(list(roles)))
     return list(db.session.scalars(stmt))
+
+
+def role_order():
+    """Leader A, leader B, then commissioners (for ORDER BY)."""
+    return case(ROLE_ORDER, value=Assignment.role, else_=3)
 
 
 def _active(enterprise_id: int, role: str | None = None, user_id: int | None = None):

@@ -57,7 +57,8 @@ def _form(**overrides):
 ])
 def test_form_explains_a_wrong_code_and_keeps_the_typing(client, login_as, code, message):
     login_as("coordinator")
-    response = client.post_form("/enterprises/new", _form(credit_code=code, address="城关镇工业路 8 号"))
+    response = client.post_form("/enterprises/new",
+                                _form(credit_code=code, address="城关镇工业路 8 号"))
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert message in html

@@ -56,9 +56,10 @@ def people(app):
 
 def good_rows():
     return [
-        ["兴发制管有限公司", factories.code(101), "C", "正常", "城关镇", 320, "陈经理", "13912345678",
-         "lishizhang", "wangfu", "zhangtp、liutp"],
-        ["绿源食品有限公司", factories.code(102), "制造业", "减产", "", "", "", "", "", "", "zhangtp"],
+        ["兴发制管有限公司", factories.code(101), "C", "正常", "城关镇", 320, "陈经理",
+         "13912345678", "lishizhang", "wangfu", "zhangtp、liutp"],
+        ["绿源食品有限公司", factories.code(102), "制造业", "减产", "", "", "", "", "", "",
+         "zhangtp"],
     ]
 
 
@@ -111,19 +112,21 @@ def test_every_row_error_is_listed_with_row_and_column(client, login_as, people)
     factories.user(roles=["leader"], username="inactive", is_active=False)
     db.session.commit()
     login_as("coordinator")
+    blank = [""] * 6
     rows = [
-        ["好企业有限公司", factories.code(201), "C", "", "", "", "", "", "", "", ""],
-        ["", factories.code(202), "", "", "", "", "", "", "", "", ""],
-        ["坏代码有限公司", "91350100M000100Y44", "", "", "", "", "", "", "", "", ""],
-        ["状态错有限公司", factories.code(203), "Q9", "倒闭", "不存在镇", "很多", "", "12345", "", "", ""],
-        ["人员错有限公司", factories.code(204), "", "", "", "", "", "", "zhangtp", "nobody", "lishizhang"],
-        ["重复代码有限公司", factories.code(201), "", "", "", "", "", "", "inactive", "", ""],
-        ["同一领导有限公司", factories.code(205), "", "", "", "", "", "", "lishizhang", "lishizhang", ""],
+        ["好企业有限公司", factories.code(201), "C", *blank, "", ""],
+        ["", factories.code(202), "", *blank, "", ""],
+        ["坏代码有限公司", "91350100M000100Y44", "", *blank, "", ""],
+        ["状态错有限公司", factories.code(203), "Q9", "倒闭", "不存在镇", "很多", "", "12345",
+         "", "", ""],
+        ["人员错有限公司", factories.code(204), *blank, "zhangtp", "nobody", "lishizhang"],
+        ["重复代码有限公司", factories.code(201), *blank, "inactive", "", ""],
+        ["同一领导有限公司", factories.code(205), *blank, "lishizhang", "lishizhang", ""],
     ]
     response = upload(client, xlsx(rows))
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    errors = re.findall(r'data-testid="import-error-row"><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td>',
-                        html)
+    errors = re.findall(
+        r'data-testid="import-error-row"><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td>', html)
     by_row = {}
     for number, column, message in errors:
         by_row.setdefault(int(number), []).append((column, message))
@@ -133,7 +136,8 @@ def test_every_row_error_is_listed_with_row_and_column(client, login_as, people)
     columns_5 = [c for c, _m in by_row[5]]
     assert columns_5 == ["所属行业", "经营状态", "所在镇办", "从业人数", "联系电话", "联系人"]
     assert any("不存在镇" in m for _c, m in by_row[5])
-    assert [c for c, _m in by_row[6]] == ["A角领导（用户名）", "B角领导（用户名）", "帮扶特派员（用户名）"]
+    assert [c for c, _m in by_row[6]] == ["A角领导（用户名）", "B角领导（用户名）",
+                                          "帮扶特派员（用户名）"]
     assert "不是包联市级领导" in by_row[6][0][1] and "nobody" in by_row[6][1][1]
     assert {c for c, _m in by_row[7]} == {"A角领导（用户名）", "统一社会信用代码"}
     assert any("第 2 行" in m for _c, m in by_row[7])
@@ -245,7 +249,7 @@ def test_csv_in_the_encodings_chinese_excel_writes(client, login_as, people, enc
     ("企业.csv", b"\x81\x30\xff\xfe\x00\x01" * 10, "不像 CSV 文本文件"),
     ("企业.csv", "企业名称,信用代码\n".encode("utf-8") + b"\xff\xfe\xfd\x80\x80,x\n",
      "无法识别 CSV 文件的文字编码"),
-    ("企业.csv", "名字,地址\n兴发,城关\n".encode("utf-8"), "缺少必填列：企业名称、统一社会信用代码"),
+    ("企业.csv", "名字,地址\n兴发,城关\n".encode(), "缺少必填列：企业名称、统一社会信用代码"),
     ("企业.csv", "企业名称,统一社会信用代码\n".encode("utf-8"), "只有表头，没有企业数据"),
     ("企业.csv", b"", "文件是空的"),
     ("企业.csv", "企业名称,名称,统一社会信用代码\n".encode("utf-8"), "出现了两次"),

@@ -6,6 +6,7 @@ import io
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from crm.enterprises import exporter, importer
@@ -103,6 +104,12 @@ def import_confirm(batch_id: int):
     except (importer.ImportFileError, importer.ImportRowError) as exc:
         db.session.rollback()
         flash(_("Nothing was imported: %(error)s", error=str(exc)), "danger")
+        return redirect(url_for("enterprises.import_preview", batch_id=batch_id))
+    except IntegrityError:
+        # Another import or edit registered the same code meanwhile; the preview re-checks.
+        db.session.rollback()
+        flash(_("Nothing was imported: someone changed the same enterprises at the same time. "
+                "Check the preview again."), "danger")
         return redirect(url_for("enterprises.import_preview", batch_id=batch_id))
     if result is None:
         db.session.rollback()

@@ -6,6 +6,7 @@ import io
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from crm.core.timeutil import local_today, utcnow
 from crm.enterprises import exporter, pages, queries, services
@@ -34,7 +35,8 @@ def index():
     now, today = utcnow(), local_today()
     stmt = queries.filtered(current_user, flt, now, today)
     page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
-    facts = queries.row_facts(current_user, [e.id for e in page.items], now, today)
+    ids = [e.id for e in page.items]
+    facts = queries.row_facts(current_user, ids, now, today)
     editor = current_user.sees_all
     leaders, commissioners = (queries.people_with_role("leader"),
                               queries.people_with_role("commissioner"))
@@ -42,6 +44,7 @@ def index():
         if editor else None
     return render_template(
         "enterprises/list.html", page=page, facts=facts, flt=flt, bulk=bulk, editor=editor,
+        former=queries.former_ids(current_user, ids),
         counts=queries.list_counts(current_user, stmt, now, today),
         towns=queries.town_choices(), leaders=leaders, commissioners=commissioners,
         clusters=CLUSTERS, sorts=list(queries.SORTS.items()))
@@ -96,10 +99,14 @@ def create():
     if form.validate_on_submit():
         try:
             ent = services.create_enterprise(form.profile(), current_user, contact=form.contact())
+            db.session.commit()
         except services.DuplicateCreditCode as exc:
             form.credit_code.errors.append(duplicate_message(exc.existing, current_user))
+        except IntegrityError:
+            # Someone registered the same code a moment ago (the unique index decided).
+            db.session.rollback()
+            form.credit_code.errors.append(_("This credit code is already registered."))
         else:
-            db.session.commit()
             flash(_("%(name)s has been registered.", name=ent.name), "success")
             return redirect(url_for("enterprises.detail", enterprise_id=ent.id))
     return render_template("enterprises/form.html", form=form, ent=None), \

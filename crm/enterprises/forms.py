@@ -117,6 +117,12 @@ class EnterpriseForm(FlaskForm):
         if not field.data and (self.contact_phone.data or self.contact_title.data):
             raise ValidationError(_l("Enter the contact person's name."))
 
+    def validate_version(self, field):
+        """An edit must say which version it was made on (the lost-update guard)."""
+        # raw_data, not data: a missing field would otherwise fall back to the stored version.
+        if self._enterprise is not None and (not field.raw_data or self.loaded_version() is None):
+            raise ValidationError(_l("The form is incomplete. Reload the page and try again."))
+
     def loaded_version(self) -> int | None:
         """The version the form was opened with (None if missing or tampered with)."""
         try:

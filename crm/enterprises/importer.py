@@ -571,7 +571,7 @@ def _update_one(row: PlannedRow, actor) -> None:
                                     actor)
     try:
         for role, user in row.people:
-            assign(ent, user, role, actor)
+            assign(ent, user, role, actor, tell=False)
     except AssignmentError as exc:
         raise ImportRowError(row.number, str(exc)) from exc
 

@@ -21,12 +21,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
 from crm.auth.models import User
 from crm.core import audit
+from crm.core.notify import notify
 from crm.core.timeutil import local_today
 from crm.extensions import db
 from crm.liaisons.models import ASSIGNMENT_ROLES, Assignment, LeaderAbsence
@@ -105,14 +107,22 @@ def end_assignment(row: Assignment, actor, *, on: date | None = None) -> Assignm
     return row
 
 
-def assign(enterprise, user: User, role: str, actor, *, on: date | None = None
-           ) -> tuple[Assignment, bool]:
+def _tell(user: User, text_in_their_language, link: str | None = None) -> None:
+    # Notices are stored as text: write them in the recipient's own language.
+    with force_locale(user.locale or "zh_Hans_CN"):
+        text = text_in_their_language()
+    notify([user.id], "assignment", text, link=link)
+
+
+def assign(enterprise, user: User, role: str, actor, *, on: date | None = None,
+           tell: bool = True) -> tuple[Assignment, bool]:
     """Make ``user`` the enterprise's ``role`` from ``on`` (default today).
 
     For leader A and B the current holder's assignment ends on ``on``; a leader
     moving between A and B leaves the other role (so B can be made A, or the two
     swapped). Commissioners are added alongside the others. Returns
     ``(assignment, changed)``; assigning the current holder again changes nothing.
+    The person is notified unless ``tell`` is false (bulk callers send one summary).
     """
     on = on or local_today()
     check_assignable(user, role)
@@ -136,6 +146,9 @@ def assign(enterprise, user: User, role: str, actor, *, on: date | None = None
     db.session.flush()
     audit.record(actor, "create", row, after=_snapshot(row),
                  summary=f"{enterprise.name}：{user.display_name} 任{ASSIGNMENT_ROLES[role]}")
+    if tell and user.id != getattr(actor, "id", None):
+        _tell(user, lambda: _("You are now %(role)s of %(name)s.", role=ASSIGNMENT_ROLES[role],
+                              name=enterprise.name), link=f"/enterprises/{enterprise.id}")
     return row, True
 
 
@@ -156,11 +169,15 @@ def bulk_assign(enterprises: Iterable, user: User, role: str, actor, *,
     """
     result = BulkResult()
     for ent in enterprises:
-        _row, changed = assign(ent, user, role, actor, on=on)
+        _row, changed = assign(ent, user, role, actor, on=on, tell=False)
         if changed:
             result.changed += 1
         else:
             result.unchanged += 1
+    if result.changed and user.id != getattr(actor, "id", None):
+        _tell(user, lambda: _("You are now %(role)s of %(n)d more enterprises.",
+                              role=ASSIGNMENT_ROLES[role], n=result.changed),
+              link="/enterprises/")
     return result
 
 
@@ -195,7 +212,24 @@ def mark_away(leader: User, start: date, end: date, actor, *, note: str | None =
     db.session.flush()
     audit.record(actor, "create", row, after=audit.snapshot(row, ABSENCE_FIELDS),
                  summary=f"{leader.display_name} 外出 {start}–{end}")
+    _tell_deputies(leader, start, end)
     return row
+
+
+def _tell_deputies(leader: User, start: date, end: date) -> None:
+    """Tell each leader B who will act for ``leader`` during the away period."""
+    mine = select(Assignment.enterprise_id).where(
+        Assignment.user_id == leader.id, Assignment.role == "leader_a",
+        Assignment.end_date.is_(None))
+    deputies = db.session.scalars(
+        select(User).join(Assignment, Assignment.user_id == User.id)
+        .where(Assignment.role == "leader_b", Assignment.end_date.is_(None),
+               Assignment.enterprise_id.in_(mine), User.id != leader.id).distinct())
+    for deputy in deputies:
+        _tell(deputy, lambda: _("%(name)s is away from %(start)s to %(end)s: you act for them "
+                                "as leader B and receive their notices.",
+                                name=leader.display_name, start=start.isoformat(),
+                                end=end.isoformat()), link="/enterprises/mine")
 
 
 def cancel_away(absence: LeaderAbsence, actor) -> None:

@@ -240,3 +240,48 @@ def test_leader_marks_an_away_period_and_b_sees_it(client, login_as, cast):
     assert "A角外出，由您代为履职" in page
     detail = client.get(f"/enterprises/{ent.id}").get_data(as_text=True)
     assert 'data-testid="acting-badge"' in detail and 'data-testid="away-badge"' in detail
+
+
+def notices(user):
+    from crm.core.models import Notification
+
+    return db.session.scalars(db.select(Notification.text).where(
+        Notification.user_id == user.id).order_by(Notification.id)).all()
+
+
+def test_people_are_told_in_their_own_language(cast):
+    cast["com2"].locale = "en"
+    svc.assign(cast["ent"], cast["com"], "commissioner", cast["coordinator"])
+    svc.assign(cast["ent"], cast["com2"], "commissioner", cast["coordinator"])
+    assert notices(cast["com"]) == ["您已被设置为兴发制管有限公司的帮扶特派员。"]
+    assert notices(cast["com2"]) == ["You are now Commissioner of 兴发制管有限公司."]
+
+
+def test_bulk_assignment_sends_one_summary(cast):
+    ents = [factories.enterprise() for _ in range(4)]
+    svc.bulk_assign(ents, cast["com"], "commissioner", cast["coordinator"])
+    assert notices(cast["com"]) == ["您新担任 4 家企业的帮扶特派员。"]
+
+
+def test_leader_b_is_told_when_a_goes_away(cast):
+    svc.assign(cast["ent"], cast["a"], "leader_a", cast["coordinator"], tell=False)
+    svc.assign(cast["ent"], cast["b"], "leader_b", cast["coordinator"], tell=False)
+    today = local_today()
+    svc.mark_away(cast["a"], today, today + timedelta(days=2), cast["a"])
+    assert notices(cast["b"]) == [f"李市长于 {today.isoformat()} 至 "
+                                  f"{(today + timedelta(days=2)).isoformat()} 外出，期间由您以B角"
+                                  "身份代为履职，并同时收到发给其的通知。"]
+    assert notices(cast["c"]) == []
+
+
+def test_an_edit_form_without_its_version_is_refused(client, login_as, cast):
+    db.session.commit()
+    login_as(cast["coordinator"])
+    ent = cast["ent"]
+    response = client.post_form(f"/enterprises/{ent.id}/edit", {
+        "name": "改名有限公司", "credit_code": ent.credit_code, "status": "normal",
+        "town_id": "0"})
+    assert response.status_code == 400
+    assert "表单内容不完整" in response.get_data(as_text=True)
+    db.session.refresh(ent)
+    assert ent.name == "兴发制管有限公司"

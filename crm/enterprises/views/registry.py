@@ -70,8 +70,8 @@ def detail(enterprise_id: int):
     data = pages.enterprise_page(current_user, ent)
     forms = {}
     if data.can_edit:
-        forms = {role: AssignForm(formdata=None, prefix=role,
-                                  people=queries.people_with_role(REQUIRED_ROLE[role]))
+        people = {r: queries.people_with_role(r) for r in ("leader", "commissioner")}
+        forms = {role: AssignForm(formdata=None, prefix=role, people=people[REQUIRED_ROLE[role]])
                  for role in ("leader_a", "leader_b", "commissioner")}
     url = absolute_url(visit_form_path(ent.id))
     return render_template("enterprises/detail.html", p=data, ent=ent, now=utcnow(),

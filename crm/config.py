@@ -37,6 +37,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(20 * 1024 * 1024)))
+    # The address people reach the app at (printed QR codes carry it); unset = the
+    # host of the request that printed them.
+    PUBLIC_URL = (os.environ.get("PUBLIC_URL") or "").rstrip("/") or None
 
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15

@@ -48,6 +48,8 @@ NAV = [
     (_l("Enterprises"), "enterprises.index", {Role.COORDINATOR, Role.ADMIN, Role.LEADER,
                                               Role.COMMISSIONER}),
     (_l("Problems"), "issues.index", set(Role)),
+    (_l("Visit records"), "liaisons.index", {Role.COORDINATOR, Role.LEADER}),
+    (_l("Policy catalogue"), "liaisons.policies", {Role.COORDINATOR}),
     (_l("Meetings"), "meetings.index", {Role.COORDINATOR, Role.LEADER}),
     (_l("Administration"), "admin.users", {Role.ADMIN}),
 ]

@@ -135,3 +135,28 @@ def policy(title: str | None = None, **kw) -> Policy:
     db.session.add(obj)
     db.session.flush()
     return obj
+
+
+def absence(who: User, start: date | None = None, end: date | None = None, **kw):
+    """An away period of a leader (today by default)."""
+    from crm.liaisons.models import LeaderAbsence
+
+    obj = LeaderAbsence(user_id=who.id, start_date=start or local_today(),
+                        end_date=end or start or local_today(), **kw)
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def red_issue(ent: Enterprise, raised_by: User | None = None, **kw) -> Issue:
+    """An open problem whose deadline passed yesterday (traffic light red)."""
+    now = utcnow()
+    return issue(ent, raised_by, state=kw.pop("state", "in_progress"),
+                 due_at=now - timedelta(days=1), warn_at=now - timedelta(days=2), **kw)
+
+
+def yellow_issue(ent: Enterprise, raised_by: User | None = None, **kw) -> Issue:
+    """An open problem due tomorrow, past its warning time (traffic light yellow)."""
+    now = utcnow()
+    return issue(ent, raised_by, state=kw.pop("state", "in_progress"),
+                 due_at=now + timedelta(days=1), warn_at=now - timedelta(hours=1), **kw)

@@ -45,8 +45,13 @@ def record(
     before: dict | None = None,
     after: dict | None = None,
     summary: str = "",
+    flush: bool = True,
 ) -> AuditLog:
-    """Add one AuditLog row (who, when, what, before/after) and flush."""
+    """Add one AuditLog row (who, when, what, before/after) and flush.
+
+    Bulk writers (the enterprise import) pass ``flush=False`` and flush once at the
+    end, so thousands of rows go to the database in a few batched statements.
+    """
     if obj is not None:
         object_type = object_type or obj.__tablename__
         object_id = object_id if object_id is not None else obj.id
@@ -61,5 +66,6 @@ def record(
         ip=request.remote_addr if has_request_context() else None,
     )
     db.session.add(row)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return row

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Optional
+from typing import Any, Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.core.timeutil import utcnow
@@ -135,6 +135,36 @@ class Contact(db.Model):
             sqlite_where=text("is_primary = 1"),
             postgresql_where=text("is_primary"),
         ),
+    )
+
+
+
+class ImportBatch(db.Model):
+    """An uploaded enterprise file between its preview and its confirmation.
+
+    The parsed rows live here, in the database, rather than in a temporary file:
+    the confirming request may reach another web process on another host, which
+    can read the database but not this host's disk. ``rows`` holds the cell
+    values as read (strings), so the confirmation re-validates them against the
+    registry as it is at that moment and commits all rows or none.
+    """
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="enterprises")
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    headers: Mapped[list[str]] = mapped_column(JSON)
+    rows: Mapped[list[Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(12), default="preview")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    committed_at: Mapped[Optional[datetime]]
+
+    __table_args__ = (
+        CheckConstraint("state IN ('preview', 'committed', 'discarded')", name="state"),
+        CheckConstraint("kind IN ('enterprises')", name="kind"),
     )
 
 

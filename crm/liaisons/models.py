@@ -242,3 +242,15 @@ def visit_visibility(user):
 def visible_visits(user):
     """``select(Visit)`` filtered to what ``user`` may see."""
     return db.select(Visit).where(visit_visibility(user))
+
+
+def can_view_visit(user, visit: Visit) -> bool:
+    """Record-level check for a visit page or photo; agrees with ``visible_visits``."""
+    return (
+        db.session.scalar(
+            db.select(db.func.count()).select_from(Visit).where(
+                Visit.id == visit.id, visit_visibility(user)
+            )
+        )
+        > 0
+    )

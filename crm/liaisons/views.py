@@ -1,14 +1,260 @@
-"""Visits: the commissioner's week and the visit form."""
-from flask import Blueprint, render_template
+"""Visits: the commissioner's week, the visit form (new and edit), a visit's page and
+its photos. The list, export and coverage pages are in ``list_views``; the policy
+catalogue in ``policy_views`` (same blueprint).
+
+The visit form answers two kinds of POST: an ordinary form post (the server renders the
+form again with the errors) and the browser's fetch (``X-Requested-With: fetch``), which
+gets JSON with errors by field name so the page can show them without a reload and keep
+what was typed.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import undefer
+from werkzeug.routing import BuildError
 
 from crm.auth.permissions import role_required
+from crm.core.timeutil import local_today, to_local, week_start
+from crm.enterprises.models import STATUSES, Enterprise
+from crm.extensions import db
+from crm.issues.models import STATES as ISSUE_STATES
+from crm.liaisons import catalogue, queries, services
+from crm.liaisons.coverage import coverage, period_for, stale_enterprises
+from crm.liaisons.forms import VisitForm
+from crm.liaisons.models import (
+    FACTORS,
+    POLICY_CATEGORIES,
+    VISIT_MODES,
+    Visit,
+    VisitPhoto,
+    can_view_visit,
+)
 
 bp = Blueprint("liaisons", __name__)
+
+
+@bp.app_context_processor
+def visit_labels() -> dict:
+    """Label tables for the visit templates and partials (also used on other pages)."""
+    return {"visit_labels": {"modes": VISIT_MODES, "factors": FACTORS, "statuses": STATUSES,
+                             "issue_states": ISSUE_STATES, "policy_categories": POLICY_CATEGORIES}}
+
+
+@bp.app_template_global("url_if")
+def url_if(endpoint: str, **values) -> str | None:
+    """``url_for`` or None when the endpoint does not exist (yet): links into pages that
+    other parts of the application provide."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def wants_json() -> bool:
+    """True for the visit page's own fetch requests."""
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def refuse(message: str, status: int = 403):
+    """A refusal with its reason, as the page or as JSON for fetch."""
+    if wants_json():
+        return jsonify(ok=False, message=message), status
+    return render_template("errors/error.html", code=status, title=_("Not allowed"),
+                           message=message), status
+
+
+def _week_arg(value: str | None, today: date) -> date:
+    """The Monday of the week asked for; anything unreadable means this week."""
+    this_monday = week_start(today)
+    try:
+        day = date.fromisoformat(value) if value else today
+    except ValueError:
+        return this_monday
+    # Ten years back at most; never a week that has not begun.
+    return week_start(min(max(day, today - timedelta(weeks=520)), today))
 
 
 @bp.route("/week")
 @role_required("commissioner")
 def my_week():
-    """The commissioner's home: this week's enterprises."""
-    return render_template("home/placeholder.html", heading=_("My week"))
+    """The commissioner's home: this week's enterprises, coverage and what is overdue."""
+    today = local_today()
+    monday = _week_arg(request.args.get("week"), today)
+    stale = stale_enterprises(commissioner=current_user, today=today)
+    return render_template(
+        "liaisons/week.html", rows=queries.week_rows(current_user, monday, today),
+        monday=monday, sunday=monday + timedelta(days=6), prev_week=monday - timedelta(weeks=1),
+        next_week=monday + timedelta(weeks=1), this_monday=week_start(today),
+        shown=coverage(period_for("week", monday), commissioner=current_user, as_of=today),
+        this_week=coverage(period_for("week", today), commissioner=current_user, as_of=today),
+        this_month=coverage(period_for("month", today), commissioner=current_user, as_of=today),
+        stale=stale, stale_by_id={s.enterprise_id: s for s in stale})
+
+
+def _visit_form(enterprise, visit: Visit | None = None) -> VisitForm:
+    """The form for ``enterprise``, pre-filled from ``visit`` when editing (GET)."""
+    matching, other = catalogue.form_policies(enterprise)
+    offered = {p.id for p in matching + other}
+    kept = [p for p in visit.policies if p.id not in offered] if visit else []
+    if visit is not None and request.method == "GET":
+        form = VisitForm(data=_initial(visit))
+    else:
+        form = VisitForm(status_seen=enterprise.status if visit is None else None)
+    ref = to_local(visit.created_at).date() if visit is not None else local_today()
+    return form.setup(policies_matching=matching, policies_other=other,
+                      categories=services.active_categories(), reference_date=ref,
+                      existing_photo_ids=[p.id for p in visit.photos] if visit else (),
+                      kept_policy_choices=kept)
+
+
+def _initial(visit: Visit) -> dict:
+    data = {f: getattr(visit, f) for f in services.VISIT_FIELDS}
+    data.update(policies=[p.id for p in visit.policies], factors=[f.factor for f in visit.factors],
+                version_token=services.version_token(visit), client_uuid=visit.client_uuid)
+    data.update({f"factor_note_{f.factor}": f.note for f in visit.factors})
+    return data
+
+
+def _saved(visit: Visit, issues, created: bool):
+    """Answer a successful (or repeated) submit."""
+    if not created:
+        message = _("This visit had already been saved; it was not saved twice.")
+    elif issues:
+        message = _("Visit saved. Problems registered: %(numbers)s.",
+                    numbers=_(", ").join(i.number for i in issues))
+    else:
+        message = _("Visit saved.")
+    flash(message, "success")
+    target = (url_for("liaisons.my_week") if current_user.has_role("commissioner")
+              and visit.author_id == current_user.id else url_for("liaisons.detail",
+                                                                    visit_id=visit.id))
+    if wants_json():
+        return jsonify(ok=True, created=created, visit_id=visit.id, redirect=target,
+                       message=message, problems=[i.number for i in issues])
+    return redirect(target)
+
+
+def _form_page(form: VisitForm, enterprise, visit: Visit | None = None, error: str | None = None):
+    """The form again, with the errors by the fields and everything typed kept."""
+    status = 422 if request.method == "POST" else 200
+    if error:
+        status = 409
+    if wants_json():
+        return jsonify(ok=False, message=error, errors=form.field_errors()), status
+    issues = queries.visit_issues(visit) if visit is not None else []
+    return render_template("liaisons/form.html", form=form, enterprise=enterprise, visit=visit,
+                           issues=issues, factors=FACTORS, error=error), status
+
+
+@bp.route("/new/<int:enterprise_id>", methods=["GET", "POST"])
+@login_required
+def new_visit(enterprise_id: int):
+    """Log a visit (the enterprise page's QR code opens this). Idempotent submit."""
+    enterprise = db.get_or_404(Enterprise, enterprise_id)
+    if not services.can_log_visit(current_user, enterprise):
+        return refuse(_("%(name)s is not assigned to you, so you cannot log a visit for it. "
+                        "If this is wrong, ask the coordinator to check the assignment.",
+                        name=enterprise.name))
+    form = _visit_form(enterprise)
+    if request.method != "POST":
+        return _form_page(form, enterprise)
+    try:
+        stored = services.existing_submission(form.client_uuid.data, enterprise, current_user)
+        if stored is not None:
+            return _saved(stored, [], False)
+        if not form.validate():
+            return _form_page(form, enterprise)
+        visit, issues, created = services.record_visit(enterprise, form.to_data(), current_user)
+    except services.VisitError as exc:
+        return _form_page(form, enterprise, error=str(exc))
+    db.session.commit()
+    return _saved(visit, issues, created)
+
+
+@bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(visit_id: int):
+    """Correct a visit: the author within 7 days, a coordinator at any time."""
+    visit = services.load_for_edit(visit_id)
+    if visit is None or not can_view_visit(current_user, visit):
+        abort(404)
+    if not services.can_edit_visit(current_user, visit):
+        return refuse(_("You can no longer change this visit: the author may edit it for "
+                        "%(days)d days, a coordinator at any time.", days=services.EDIT_DAYS))
+    form = _visit_form(visit.enterprise, visit)
+    if request.method != "POST" or not form.validate():
+        return _form_page(form, visit.enterprise, visit)
+    try:
+        _visit, issues = services.update_visit(visit, form.to_data(), current_user,
+                                               token=form.version_token.data)
+    except services.VisitError as exc:
+        return _form_page(form, visit.enterprise, visit, error=str(exc))
+    db.session.commit()
+    message = _("Changes saved.")
+    if issues:
+        message += " " + _("Problems registered: %(numbers)s.",
+                           numbers=_(", ").join(i.number for i in issues))
+    flash(message, "success")
+    target = url_for("liaisons.detail", visit_id=visit.id)
+    if wants_json():
+        return jsonify(ok=True, redirect=target, visit_id=visit.id)
+    return redirect(target)
+
+
+@bp.route("/<int:visit_id>")
+@login_required
+def detail(visit_id: int):
+    """One visit: the four deliveries, problems raised, photos, location."""
+    visit = queries.visit_detail(visit_id)
+    if visit is None or not can_view_visit(current_user, visit):
+        abort(404)
+    edited = (visit.updated_at - visit.created_at).total_seconds() > 60
+    return render_template("liaisons/detail.html", visit=visit, edited=edited,
+                           issues=queries.visit_issues(visit),
+                           can_edit=services.can_edit_visit(current_user, visit))
+
+
+@bp.route("/photos/<int:photo_id>")
+@login_required
+def photo(photo_id: int):
+    """A visit photo, to those who may see the visit.
+
+    Served inline so the visit page can show it: the bytes were decoded and written
+    again by Pillow (never the uploaded file), the type is fixed from what we wrote,
+    ``nosniff`` stops content sniffing and a sandboxing CSP makes the response inert
+    even if opened on its own.
+    """
+    item = db.session.scalar(select(VisitPhoto).where(VisitPhoto.id == photo_id)
+                             .options(undefer(VisitPhoto.data)))
+    visit = db.session.get(Visit, item.visit_id) if item is not None else None
+    if visit is None or not can_view_visit(current_user, visit):
+        abort(404)
+    response = make_response(item.data)
+    ext = "jpg" if item.content_type == "image/jpeg" else "png"
+    response.headers.update({
+        "Content-Type": item.content_type,
+        "Content-Disposition": f'inline; filename="visit-{visit.id}-photo-{item.id}.{ext}"',
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, max-age=86400",
+    })
+    return response
+
+
+# The other route modules register on ``bp``; imported last because they import it.
+from crm.liaisons import list_views, policy_views  # noqa: E402, F401

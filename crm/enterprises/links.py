@@ -1,0 +1,45 @@
+"""Paths to pages other modules serve, and the printable QR code.
+
+The visit form (``/visits/new/<id>``) and the problem page (``/problems/<id>``) are
+built by their own modules; their paths are fixed by the product, so they are written
+as plain paths here rather than looked up by endpoint.
+"""
+from __future__ import annotations
+
+import segno
+from flask import current_app, has_request_context, request
+from markupsafe import Markup
+
+
+def _prefix() -> str:
+    return request.script_root if has_request_context() else ""
+
+
+def visit_form_path(enterprise_id: int) -> str:
+    """The page where a signed-in commissioner logs a visit to the enterprise."""
+    return f"{_prefix()}/visits/new/{int(enterprise_id)}"
+
+
+def problem_path(issue_id: int) -> str:
+    """The problem page."""
+    return f"{_prefix()}/problems/{int(issue_id)}"
+
+
+def absolute_url(path: str) -> str:
+    """``path`` as a full address a phone can open: on ``PUBLIC_URL`` when configured
+    (printed codes outlive the intranet address a coordinator happened to use), else on
+    the host of the current request."""
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        return base + path
+    if not has_request_context():
+        return path
+    return request.host_url.rstrip("/") + path
+
+
+def qr_svg(url: str, title: str = "") -> Markup:
+    """An inline SVG QR code for ``url`` that scales with its container (no script,
+    no external request: it fits the content security policy and prints sharply)."""
+    code = segno.make(url, error="m")
+    return Markup(code.svg_inline(omitsize=True, svgclass="qr-code", lineclass=None,
+                                  title=title or None, border=2))

@@ -1,0 +1,294 @@
+"""What the enterprise page and the leader's portfolio show, loaded in a fixed number
+of queries (relationships are ``raise_on_sql``: every load here is explicit)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from crm.core.models import AuditLog
+from crm.core.timeutil import utcnow
+from crm.enterprises.models import Contact, Enterprise, can_edit_enterprise
+from crm.enterprises.queries import week_bounds
+from crm.extensions import db
+from crm.issues.models import OPEN_STATES, Issue, issue_visibility
+from crm.liaisons.assignments import LEADER_ROLES, LeaderState, leader_states, role_order
+from crm.liaisons.models import Assignment, Visit, visit_visibility
+
+RECENT_VISITS = 10
+RECENT_CLOSED = 20
+AUDIT_ROWS = 50
+
+
+def light_rank(now: datetime):
+    """Red, yellow, green, then problems whose clock is not running."""
+    return db.case((Issue.light_expr(now) == "red", 0), (Issue.light_expr(now) == "yellow", 1),
+                   (Issue.light_expr(now) == "green", 2), else_=3)
+
+
+def open_issues_stmt(user, enterprise_ids, now: datetime):
+    """Open problems of these enterprises visible to ``user``, reds first, then by due time."""
+    return (select(Issue).options(joinedload(Issue.lead_unit))
+            .where(Issue.enterprise_id.in_(enterprise_ids), Issue.state.in_(OPEN_STATES),
+                   issue_visibility(user))
+            .order_by(light_rank(now), Issue.due_at.asc().nulls_last(), Issue.id))
+
+
+def audit_trail(enterprise_id: int, limit: int = AUDIT_ROWS) -> list[AuditLog]:
+    """Audit rows of the enterprise, its contacts (also deleted ones) and its assignments."""
+    assignment_ids = select(Assignment.id).where(Assignment.enterprise_id == enterprise_id)
+    contact_ent = func.coalesce(AuditLog.after["enterprise_id"].as_integer(),
+                                AuditLog.before["enterprise_id"].as_integer())
+    return list(db.session.scalars(
+        select(AuditLog).where(or_(
+            (AuditLog.object_type == "enterprises") & (AuditLog.object_id == enterprise_id),
+            (AuditLog.object_type == "assignments") & AuditLog.object_id.in_(assignment_ids),
+            (AuditLog.object_type == "contacts") & (contact_ent == enterprise_id),
+        )).order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)))
+
+
+@dataclass
+class EnterprisePage:
+    """Everything the enterprise page shows."""
+
+    enterprise: Enterprise
+    contacts: list
+    current: list
+    past: list
+    leaders: LeaderState
+    visits: list
+    open_issues: list
+    closed_issues: list
+    policies: list
+    audit: list | None
+    audit_users: dict
+    can_edit: bool
+    is_current_commissioner: bool
+    is_former_only: bool
+
+
+def enterprise_page(user, ent: Enterprise, now: datetime | None = None) -> EnterprisePage:
+    """Load the enterprise page for ``user`` (who may view ``ent``)."""
+    from crm.liaisons.policies import matching_policies
+
+    now = now or utcnow()
+    contacts = list(db.session.scalars(
+        select(Contact).where(Contact.enterprise_id == ent.id)
+        .order_by(Contact.is_primary.desc(), Contact.id)))
+    assignments = list(db.session.scalars(
+        select(Assignment).options(joinedload(Assignment.user))
+        .where(Assignment.enterprise_id == ent.id)
+        .order_by(Assignment.end_date.desc().nulls_first(), role_order(),
+                  Assignment.start_date.desc(), Assignment.id.desc())))
+    current = [a for a in assignments if a.end_date is None]
+    past = [a for a in assignments if a.end_date is not None]
+    visits = list(db.session.scalars(
+        select(Visit).options(joinedload(Visit.author))
+        .where(Visit.enterprise_id == ent.id, visit_visibility(user))
+        .order_by(Visit.visit_date.desc(), Visit.id.desc()).limit(RECENT_VISITS)))
+    closed = list(db.session.scalars(
+        select(Issue).options(joinedload(Issue.lead_unit))
+        .where(Issue.enterprise_id == ent.id, Issue.state.in_(("resolved", "closed")),
+               issue_visibility(user))
+        .order_by(func.coalesce(Issue.closed_at, Issue.resolved_at).desc(), Issue.id.desc())
+        .limit(RECENT_CLOSED)))
+    mine = [a for a in assignments if a.user_id == user.id]
+    trail = audit_trail(ent.id) if user.sees_all else None
+    return EnterprisePage(
+        enterprise=ent,
+        contacts=contacts,
+        current=current,
+        past=past,
+        leaders=leader_states([ent.id])[ent.id],
+        visits=visits,
+        open_issues=list(db.session.scalars(open_issues_stmt(user, [ent.id], now)).unique()),
+        closed_issues=closed,
+        policies=matching_policies(ent),
+        audit=trail,
+        audit_users=audit_user_names(trail) if trail else {},
+        can_edit=can_edit_enterprise(user, ent),
+        is_current_commissioner=any(a.role == "commissioner" and a.end_date is None
+                                    for a in mine),
+        is_former_only=bool(mine) and not any(a.end_date is None for a in mine)
+        and not user.sees_all,
+    )
+
+
+@dataclass
+class PortfolioCard:
+    """One enterprise on the leader's home."""
+
+    enterprise: Enterprise
+    role: str
+    leaders: LeaderState
+    last_visit: Visit | None = None
+    visited_this_week: bool = False
+    open_issues: list = field(default_factory=list)
+    red_count: int = 0
+    yellow_count: int = 0
+    rated_issue: Issue | None = None
+
+
+def _latest_per_enterprise(model, enterprise_ids, order, *where, options=()):
+    """The newest row of ``model`` per enterprise (a window function: one query)."""
+    ranked = (select(model.id, func.row_number().over(
+        partition_by=model.enterprise_id, order_by=order).label("rn"))
+        .where(model.enterprise_id.in_(enterprise_ids), *where).subquery())
+    stmt = (select(model).options(*options).join(ranked, ranked.c.id == model.id)
+            .where(ranked.c.rn == 1))
+    return {row.enterprise_id: row for row in db.session.scalars(stmt)}
+
+
+def portfolio(leader, now: datetime | None = None, today: date | None = None
+              ) -> list[PortfolioCard]:
+    """The enterprises ``leader`` holds as A or B now, red problems first."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Enterprise, Assignment.role).join(Assignment,
+                                                 Assignment.enterprise_id == Enterprise.id)
+        .where(Assignment.user_id == leader.id, Assignment.role.in_(LEADER_ROLES),
+               Assignment.end_date.is_(None))).all()
+    ids = [ent.id for ent, _role in rows]
+    if not ids:
+        return []
+    states = leader_states(ids, today)
+    cards = {ent.id: PortfolioCard(enterprise=ent, role=role, leaders=states[ent.id])
+             for ent, role in rows}
+    visits = _latest_per_enterprise(Visit, ids, (Visit.visit_date.desc(), Visit.id.desc()),
+                                    visit_visibility(leader),
+                                    options=(joinedload(Visit.author),))
+    monday, _sunday = week_bounds(today)
+    for eid, visit in visits.items():
+        cards[eid].last_visit = visit
+        cards[eid].visited_this_week = visit.visit_date >= monday
+    for issue in db.session.scalars(open_issues_stmt(leader, ids, now)).unique():
+        card = cards[issue.enterprise_id]
+        card.open_issues.append(issue)
+        light = issue.light(now)
+        card.red_count += light == "red"
+        card.yellow_count += light == "yellow"
+    rated = _latest_per_enterprise(Issue, ids, (Issue.rated_at.desc(), Issue.id.desc()),
+                                   Issue.rating.is_not(None), issue_visibility(leader))
+    for eid, issue in rated.items():
+        cards[eid].rated_issue = issue
+    return sorted(cards.values(), key=lambda c: (-c.red_count, -c.yellow_count,
+                                                 c.visited_this_week,
+                                                 c.enterprise.name_pinyin, c.enterprise.id))
+
+
+def last_change(enterprise_id: int) -> AuditLog | None:
+    """The newest audit row of the enterprise itself (who saved it last, and when)."""
+    return db.session.scalar(
+        select(AuditLog).where(AuditLog.object_type == "enterprises",
+                               AuditLog.object_id == enterprise_id)
+        .order_by(AuditLog.id.desc()).limit(1))
+
+
+def edit_conflict(ent: Enterprise, form) -> dict:
+    """What the user must see when their edit arrives after someone else's save.
+
+    The form keeps what they typed and now carries the current version, so saving
+    again is a deliberate decision taken with the other person's values in view.
+    """
+    from crm.enterprises.services import ENTERPRISE_FIELDS, enterprise_snapshot
+
+    current = enterprise_snapshot(ent)
+    typed = form.profile()
+    differing = []
+    for key in ENTERPRISE_FIELDS:
+        mine = typed.get(key)
+        if key == "town_id":
+            mine = mine or None
+        if key == "annual_output" and mine is not None:
+            mine = str(mine.quantize(type(mine)("0.01")))
+        if isinstance(mine, str):
+            mine = mine or None
+        if mine != current[key]:
+            field = getattr(form, key)
+            differing.append((field.label.text, display_value(ent, key)))
+    form.version.data = ent.version
+    return {"change": last_change(ent.id), "fields": differing}
+
+
+def display_value(ent: Enterprise, key: str) -> str:
+    """A stored profile value as a person reads it."""
+    from flask_babel import gettext as _
+
+    from crm.enterprises.models import INDUSTRIES, OWNERSHIPS, SCALES, SIZES, STATUSES
+
+    value = getattr(ent, key)
+    if value is None or value == "":
+        return "—"
+    labels = {"industry": INDUSTRIES, "scale": SCALES, "size": SIZES, "ownership": OWNERSHIPS,
+              "status": STATUSES}
+    if key in labels:
+        return str(labels[key].get(value, value))
+    if key == "town_id":
+        return ent.town.name if ent.town else "—"
+    if key == "is_chain_leader":
+        return _("Yes") if value else _("No")
+    return str(value)
+
+
+AUDIT_FIELDS = {
+    "name": _l("Enterprise name"), "credit_code": _l("Unified social credit code"),
+    "legal_rep": _l("Legal representative"), "industry": _l("Industry"),
+    "cluster": _l("Cluster / industrial chain"), "is_chain_leader": _l("Chain leader"),
+    "scale": _l("Above/below designated size"), "size": _l("Size class"),
+    "ownership": _l("Ownership"), "town_id": _l("Town or sub-district"),
+    "park": _l("Industrial park"),
+    "address": _l("Address"), "employees": _l("Employees"),
+    "annual_output": _l("Annual output (10,000 yuan)"), "status": _l("Operating status"),
+    "tags": _l("Tags"), "phone": _l("Phone"), "title": _l("Post"),
+    "is_primary": _l("Primary contact"), "note": _l("Note"), "role": _l("Liaison role"),
+    "user_id": _l("Person"), "start_date": _l("From"), "end_date": _l("Until"),
+}
+AUDIT_OBJECTS = {"enterprises": _l("Enterprise"), "contacts": _l("Contact"),
+                 "assignments": _l("Assignment")}
+AUDIT_ACTIONS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
+
+
+def audit_changes(row: AuditLog, users: dict | None = None) -> list[tuple[str, str, str]]:
+    """(field, before, after) of an audit row in words, for the enterprise page."""
+    from crm.enterprises.models import INDUSTRIES, OWNERSHIPS, SCALES, SIZES, STATUSES
+    from crm.liaisons.models import ASSIGNMENT_ROLES
+
+    labels = {"industry": INDUSTRIES, "scale": SCALES, "size": SIZES, "ownership": OWNERSHIPS,
+              "status": STATUSES, "role": ASSIGNMENT_ROLES}
+    users = users or {}
+
+    def show(key, value):
+        if value is None or value == "":
+            return "—"
+        if key in labels:
+            return str(labels[key].get(value, value))
+        if isinstance(value, bool):
+            return str(_l("Yes") if value else _l("No"))
+        if key == "user_id":
+            return users.get(value, str(value))
+        return str(value)
+
+    before, after = row.before or {}, row.after or {}
+    keys = [k for k in dict.fromkeys([*after, *before])
+            if k in AUDIT_FIELDS and k not in ("enterprise_id", "contacts")]
+    def label(key):
+        return str(_l("Name")) if key == "name" and row.object_type == "contacts" \
+            else str(AUDIT_FIELDS[key])
+
+    return [(label(k), show(k, before.get(k)) if k in before else "",
+             show(k, after.get(k)) if k in after else "") for k in keys]
+
+
+def audit_user_names(rows: list[AuditLog]) -> dict[int, str]:
+    """Display names of the people named in assignment audit rows (one query)."""
+    from crm.auth.models import User
+
+    ids = {(r.after or r.before or {}).get("user_id") for r in rows
+           if r.object_type == "assignments"} - {None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+                .all())

@@ -1,0 +1,248 @@
+"""Read-side queries for the visit pages: the commissioner's week, an enterprise's visit
+history, the coordinator's visit list and its export. Each loads what its page shows in
+a fixed number of queries, whatever the amount of data."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from crm.auth.models import Unit, User
+from crm.core.timeutil import local_today, utcnow
+from crm.enterprises.models import Enterprise
+from crm.extensions import db
+from crm.issues.models import OPEN_STATES, Issue
+from crm.liaisons.coverage import (
+    STALE_DAYS,
+    Coverage,
+    Period,
+    coverage_by,
+    stale_enterprises,
+    weekly_coverage,
+)
+from crm.liaisons.models import (
+    Assignment,
+    Visit,
+    VisitPhoto,
+    VisitPolicy,
+    visible_visits,
+)
+
+
+@dataclass
+class WeekRow:
+    """One assigned enterprise on the commissioner's week."""
+
+    enterprise_id: int
+    name: str
+    status: str
+    is_current: bool
+    visits_in_week: int
+    last_visit: date | None
+    open_problems: int
+    red_problems: int
+    assigned_since: date
+    stale_days: int | None = None  # set when not visited for two weeks or more
+
+    @property
+    def visited(self) -> bool:
+        """Visited at least once in the week shown."""
+        return self.visits_in_week > 0
+
+
+def _open_counts(now):
+    open_q = (select(func.count(Issue.id))
+              .where(Issue.enterprise_id == Enterprise.id, Issue.state.in_(OPEN_STATES))
+              .correlate(Enterprise).scalar_subquery())
+    red_q = (select(func.count(Issue.id))
+             .where(Issue.enterprise_id == Enterprise.id, Issue.light_expr(now) == "red")
+             .correlate(Enterprise).scalar_subquery())
+    return open_q, red_q
+
+
+def week_rows(user, monday: date, today: date | None = None) -> list[WeekRow]:
+    """The enterprises ``user`` was commissioner for during the week starting ``monday``:
+    visits that week, last visit, open and overdue problems. Unvisited first. One query."""
+    today = today or local_today()
+    sunday = monday + timedelta(days=6)
+    assigned = (
+        select(Assignment.enterprise_id,
+               func.max(case((Assignment.end_date.is_(None), 1), else_=0)).label("current"),
+               func.min(Assignment.start_date).label("since"))
+        .where(Assignment.user_id == user.id, Assignment.role == "commissioner",
+               Assignment.start_date <= sunday,
+               or_(Assignment.end_date.is_(None), Assignment.end_date >= monday))
+        .group_by(Assignment.enterprise_id)
+        .subquery()
+    )
+    in_week = (select(func.count(Visit.id))
+               .where(Visit.enterprise_id == Enterprise.id,
+                      Visit.visit_date.between(monday, sunday))
+               .correlate(Enterprise).scalar_subquery())
+    last = (select(func.max(Visit.visit_date))
+            .where(Visit.enterprise_id == Enterprise.id, Visit.visit_date <= today)
+            .correlate(Enterprise).scalar_subquery())
+    open_q, red_q = _open_counts(utcnow())
+    stmt = (select(Enterprise.id, Enterprise.name, Enterprise.status, assigned.c.current,
+                   assigned.c.since, in_week, last, open_q, red_q)
+            .join(assigned, assigned.c.enterprise_id == Enterprise.id))
+    rows = []
+    for r in db.session.execute(stmt):
+        row = WeekRow(r[0], r[1], r[2], bool(r[3]), r[5] or 0, r[6], r[7] or 0, r[8] or 0, r[4])
+        since = row.last_visit or row.assigned_since
+        if row.is_current and row.status != "deregistered" and (today - since).days >= STALE_DAYS:
+            row.stale_days = (today - since).days
+        rows.append(row)
+    rows.sort(key=lambda x: (x.visited, not x.is_current, -x.red_problems,
+                             -(x.stale_days or 0), x.name))
+    return rows
+
+
+@dataclass
+class VisitRow:
+    """A visit as lists and the history show it."""
+
+    visit: Visit
+    problems: int = 0
+    photos: int = 0
+    factors: list[str] = field(default_factory=list)
+    policies: list[str] = field(default_factory=list)
+
+
+def _decorate(visits: list[Visit]) -> list[VisitRow]:
+    """Counts of problems and photos for ``visits`` in two grouped queries."""
+    ids = [v.id for v in visits]
+    problems, photos = {}, {}
+    if ids:
+        problems = dict(db.session.execute(
+            select(Issue.visit_id, func.count(Issue.id)).where(Issue.visit_id.in_(ids))
+            .group_by(Issue.visit_id)).all())
+        photos = dict(db.session.execute(
+            select(VisitPhoto.visit_id, func.count(VisitPhoto.id))
+            .where(VisitPhoto.visit_id.in_(ids)).group_by(VisitPhoto.visit_id)).all())
+    return [VisitRow(v, problems.get(v.id, 0), photos.get(v.id, 0),
+                     [f.factor for f in v.factors], [p.title for p in v.policies])
+            for v in visits]
+
+
+def _list_options(stmt):
+    return stmt.options(joinedload(Visit.enterprise), joinedload(Visit.author),
+                        selectinload(Visit.factors), selectinload(Visit.policies))
+
+
+def visit_history(enterprise, user, limit: int = 10) -> tuple[list[VisitRow], int]:
+    """The latest ``limit`` visits of ``enterprise`` that ``user`` may see, and how many
+    there are in all (for "show all")."""
+    base = visible_visits(user).where(Visit.enterprise_id == enterprise.id)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    visits = list(db.session.scalars(_list_options(
+        base.order_by(Visit.visit_date.desc(), Visit.id.desc()).limit(limit))).unique())
+    return _decorate(visits), total
+
+
+def filtered_visits(user, filters: dict):
+    """``select(Visit)`` of the visits ``user`` may see that match the list filters."""
+    stmt = visible_visits(user)
+    if filters.get("q"):
+        q = filters["q"]
+        like = f"%{q}%"
+        stmt = stmt.where(Visit.enterprise_id.in_(select(Enterprise.id).where(or_(
+            Enterprise.name.ilike(like), Enterprise.credit_code == q.upper(),
+            Enterprise.name_pinyin.ilike(f"%{q.lower().replace(' ', '')}%"),
+            Enterprise.name_initials.ilike(f"%{q.lower()}%")))))
+    if filters.get("enterprise"):
+        stmt = stmt.where(Visit.enterprise_id == filters["enterprise"])
+    if filters.get("date_from"):
+        stmt = stmt.where(Visit.visit_date >= filters["date_from"])
+    if filters.get("date_to"):
+        stmt = stmt.where(Visit.visit_date <= filters["date_to"])
+    if filters.get("unit"):
+        stmt = stmt.where(Visit.author_id.in_(select(User.id).where(
+            User.unit_id == filters["unit"])))
+    if filters.get("author"):
+        stmt = stmt.where(Visit.author_id == filters["author"])
+    if filters.get("mode"):
+        stmt = stmt.where(Visit.mode == filters["mode"])
+    if filters.get("policy"):
+        stmt = stmt.where(exists().where(VisitPolicy.visit_id == Visit.id,
+                                         VisitPolicy.policy_id == filters["policy"]))
+    if filters.get("problems") in ("yes", "no"):
+        has = exists().where(Issue.visit_id == Visit.id)
+        stmt = stmt.where(has if filters["problems"] == "yes" else ~has)
+    return stmt.order_by(Visit.visit_date.desc(), Visit.id.desc())
+
+
+def visit_page(user, filters: dict, page: int, per_page: int = 30):
+    """One page of the filtered list: (pagination, rows)."""
+    pagination = db.paginate(_list_options(filtered_visits(user, filters)), page=page,
+                             per_page=per_page, error_out=False, max_per_page=100)
+    return pagination, _decorate(list(pagination.items))
+
+
+def export_rows(user, filters: dict, limit: int):
+    """Visits for the spreadsheet, at most ``limit`` (+1 to tell that there were more),
+    with policies, factors and problem numbers, in a fixed number of queries per
+    thousand rows."""
+    stmt = _list_options(filtered_visits(user, filters)).limit(limit + 1)
+    visits = list(db.session.scalars(stmt).unique())
+    numbers: dict[int, list[str]] = {}
+    ids = [v.id for v in visits]
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        for visit_id, number, title in db.session.execute(
+                select(Issue.visit_id, Issue.number, Issue.title)
+                .where(Issue.visit_id.in_(chunk)).order_by(Issue.id)):
+            numbers.setdefault(visit_id, []).append(f"{number} {title}")
+    photos = {}
+    for start in range(0, len(ids), 1000):
+        photos.update(db.session.execute(
+            select(VisitPhoto.visit_id, func.count(VisitPhoto.id))
+            .where(VisitPhoto.visit_id.in_(ids[start:start + 1000]))
+            .group_by(VisitPhoto.visit_id)).all())
+    return visits, numbers, photos
+
+
+def visit_detail(visit_id: int) -> Visit | None:
+    """A visit with everything its page shows."""
+    return db.session.scalar(
+        select(Visit).where(Visit.id == visit_id).options(
+            joinedload(Visit.enterprise), joinedload(Visit.author),
+            selectinload(Visit.policies), selectinload(Visit.factors),
+            selectinload(Visit.photos)))
+
+
+def visit_issues(visit: Visit) -> list[Issue]:
+    """The problems raised in ``visit``, in the order they were raised."""
+    return list(db.session.scalars(select(Issue).where(Issue.visit_id == visit.id)
+                                   .order_by(Issue.id)))
+
+
+def coverage_overview(period: Period, today: date) -> dict:
+    """Everything the coordinator's coverage page shows, in a fixed number of queries:
+    overall (week by week), by unit, by commissioner, by leader, and the enterprises not
+    visited for two weeks (the first 100)."""
+    trend = weekly_coverage(period, as_of=today)
+    tables = {by: coverage_by(period, by, as_of=today)
+              for by in ("unit", "commissioner", "leader")}
+    units = dict(db.session.execute(select(Unit.id, Unit.name).where(
+        Unit.id.in_(list(tables["unit"])))).all()) if tables["unit"] else {}
+    person_ids = set(tables["commissioner"]) | set(tables["leader"])
+    people = {pid: (name, unit) for pid, name, unit in db.session.execute(
+        select(User.id, User.display_name, Unit.name).outerjoin(Unit, Unit.id == User.unit_id)
+        .where(User.id.in_(person_ids)))} if person_ids else {}
+
+    def ordered(table):  # the weakest first: that is where a coordinator looks
+        return sorted(table.items(), key=lambda kv: (kv[1].rate or 0, kv[0]))
+
+    return {
+        "total": sum((cov for _monday, cov in trend), Coverage()),
+        "trend": trend,
+        "by_unit": ordered(tables["unit"]),
+        "by_commissioner": ordered(tables["commissioner"]),
+        "by_leader": ordered(tables["leader"]),
+        "unit_label_of": lambda key: (units.get(key, "?"), None),
+        "person_label_of": lambda key: people.get(key, ("?", None)),
+        "stale": stale_enterprises(today=today, limit=100),
+    }

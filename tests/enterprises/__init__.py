@@ -1,0 +1,1 @@
+"""Enterprise registry, 包联 assignments and the leader portfolio."""

@@ -135,3 +135,14 @@ def policy(title: str | None = None, **kw) -> Policy:
     db.session.add(obj)
     db.session.flush()
     return obj
+
+
+def issue_event(iss: Issue, action: str, at=None, actor: User | None = None, **kw):
+    """A timeline row for ``iss`` (tests that count events set ``at`` directly)."""
+    from crm.issues.models import IssueEvent
+
+    obj = IssueEvent(issue_id=iss.id, action=action, at=at or utcnow(),
+                     actor_id=actor.id if actor else None, **kw)
+    db.session.add(obj)
+    db.session.flush()
+    return obj

@@ -1,0 +1,114 @@
+"""Figures for the coordinator's overview and the meeting packets.
+
+One package so that the page and the PDF packets count the same way: the overview
+page and the packets call ``month_overview`` / ``snapshot`` for the same month. Every figure is
+an aggregate computed in SQL with a fixed number of queries, whatever the data size.
+
+Periods are local (Asia/Shanghai) dates, both ends inclusive; ``*_at`` columns are
+naive UTC, so a period covers ``[local_midnight_utc(start), local_midnight_utc(end + 1))``.
+
+Definitions (for a period P and a group):
+
+- **raised**: problems with ``raised_at`` in P.
+- **resolved**: problems whose (latest) ``resolved_at`` falls in P.
+- **resolution rate**: of the problems raised in P, the share resolved by the end of P
+  and not reopened since (state ``resolved`` or ``closed`` with ``resolved_at`` before
+  the end of P). Problems closed without a resolution (e.g. the enterprise was
+  deregistered) do not count as resolved.
+- **on-time rate**: of the problems resolved in P, the share with ``resolved_on_time``.
+- **average working days**: for the problems resolved in P, working days from the
+  local date of dispatch to the local date of resolution (``working_days_between``:
+  holidays, make-up workdays and the admin's overrides honoured; pauses not deducted).
+- **reopened** / **supervised**: distinct problems with a reopen event (action
+  ``reopen`` or a move to ``reopened``) / a ``supervise`` event in P.
+- **satisfaction rate**: of the ratings given in P (``rated_at`` in P, the latest
+  rating of each problem), the share ≥ 4; **self-rated share**: the share given by the
+  enterprise itself (channel ``self``).
+- **overdue now**: open problems whose light is red at ``now``
+  (``Issue.light_expr(now) == 'red'``); a snapshot, not a figure of P.
+
+Groupings: ``county`` (one group), ``unit`` (lead unit), ``category``, ``leader``
+(the enterprise's *currently active* leader A: a leader answers for the history of the
+enterprises they hold now; at most one is active, so groups never overlap) and
+``commissioner`` (the person who raised the problem — in a visit, the visiting
+commissioner). Problems without a key (not yet dispatched, no active leader A…) form
+the group with key ``None``. Group figures therefore add up to the county's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from crm.core.timeutil import utcnow
+from crm.meetings.metrics.cache import cached, invalidate
+from crm.meetings.metrics.figures import (
+    CHANGE_FIGURES,
+    VISIT_FIGURES,
+    Figures,
+    MonthOverview,
+    Period,
+    TrendPoint,
+    VisitSummary,
+    WorkdayIndex,
+    league,
+    percent,
+)
+from crm.meetings.metrics.lists import (
+    EscalatedProblem,
+    RedProblem,
+    RedUnit,
+    escalated_open,
+    red_list,
+)
+from crm.meetings.metrics.queries import (
+    GROUPINGS,
+    all_overrides,
+    county_figures,
+    group_figures,
+    month_overview,
+    visits_summary,
+)
+
+
+@dataclass
+class MonthSnapshot:
+    """Everything the overview page (and the monthly packet's figures and red list)
+    shows for a month: the figures, the red list by unit, the escalated problems."""
+
+    overview: MonthOverview
+    red_units: list[RedUnit]
+    escalated: list[EscalatedProblem]
+
+    @property
+    def now(self) -> datetime:
+        """When the snapshot figures (overdue, red list) were taken."""
+        return self.overview.now
+
+
+def snapshot(year: int, month: int, now: datetime | None = None, *, red_per_unit: int = 5,
+             trend_months: int = 6) -> MonthSnapshot:
+    """The month's figures with the red list and the escalated problems, in eight
+    queries whatever the data size (one of them reads the workday overrides)."""
+    now = now or utcnow()
+    overrides = all_overrides()
+    return MonthSnapshot(
+        overview=month_overview(year, month, now, trend_months=trend_months,
+                                overrides=overrides),
+        red_units=red_list(now, per_unit=red_per_unit, overrides=overrides),
+        escalated=escalated_open(now),
+    )
+
+
+def cached_snapshot(year: int, month: int) -> MonthSnapshot:
+    """``snapshot`` for now, reused until a write or ``METRICS_CACHE_SECONDS``."""
+    return cached(("snapshot", year, month), lambda: snapshot(year, month))
+
+
+__all__ = [
+    "CHANGE_FIGURES", "GROUPINGS", "VISIT_FIGURES", "EscalatedProblem", "Figures",
+    "MonthOverview", "MonthSnapshot", "Period", "RedProblem", "RedUnit", "TrendPoint",
+    "VisitSummary", "WorkdayIndex", "all_overrides", "cached", "cached_snapshot",
+    "county_figures", "escalated_open", "group_figures", "invalidate", "league", "month_overview",
+    "percent", "red_list", "snapshot", "visits_summary",
+]

@@ -1,0 +1,147 @@
+"""A small cache for the overview's figures, invalidated by writes.
+
+Each process keeps the few latest results (``METRICS_CACHE_SECONDS``, 60 s by default;
+0 turns the cache off). An entry is valid while the *data version* is unchanged and
+its time-to-live has not run out — the time limit bounds how stale a snapshot figure
+such as "overdue now" can get, since a problem turns red without any write.
+
+The data version moves whenever a transaction that wrote problems, their events,
+visits, assignments, enterprises, units, users, categories or workday overrides
+commits (SQLAlchemy session events). With Redis (``REDIS_URL``) the version lives
+in Redis, so a write on any host invalidates every process; without Redis it is local
+to the process (the embedded single-host setup). Writes that bypass the ORM session
+(bulk loads on a raw connection) call ``invalidate()`` themselves.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from itertools import chain
+from typing import Any, Callable, Hashable
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+WATCHED_TABLES = frozenset({
+    "issues", "issue_events", "issue_units", "visits", "assignments", "enterprises",
+    "units", "users", "categories", "workday_overrides",
+})
+REDIS_KEY = "crm:metrics:version"
+MAX_ENTRIES = 24
+_DIRTY = "crm_metrics_dirty"
+
+
+class _State:
+    """Per-application cache state (apps never share entries)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.entries: OrderedDict[Hashable, tuple[Any, float, Any]] = OrderedDict()
+        self.local_version = 0
+        self.redis = None
+        self.redis_url = None
+
+
+def _state(app) -> _State:
+    state = app.extensions.get("crm_metrics_cache")
+    if state is None:
+        state = app.extensions.setdefault("crm_metrics_cache", _State())
+    return state
+
+
+def _redis(app, state: _State):
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return None
+    if state.redis is None or state.redis_url != url:
+        from redis import Redis
+
+        state.redis = Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        state.redis_url = url
+    return state.redis
+
+
+def _version(app, state: _State):
+    """The current data version, or None when it cannot be read (no caching then)."""
+    conn = _redis(app, state)
+    if conn is None:
+        return ("local", state.local_version)
+    try:
+        return (int(conn.get(REDIS_KEY) or 0), state.local_version)
+    except Exception:  # noqa: BLE001 - Redis down: compute, do not fail the page
+        log.warning("metrics cache: Redis unavailable, computing without cache")
+        return None
+
+
+def invalidate(app=None) -> None:
+    """Mark every cached figure stale (here, and with Redis in every process)."""
+    app = app or current_app._get_current_object()
+    state = _state(app)
+    with state.lock:
+        state.local_version += 1
+        state.entries.clear()
+    conn = _redis(app, state)
+    if conn is not None:
+        try:
+            conn.incr(REDIS_KEY)
+        except Exception:  # noqa: BLE001 - a lost bump only costs one TTL of staleness
+            log.warning("metrics cache: could not bump the version in Redis")
+
+
+def cached(key: Hashable, compute: Callable[[], Any]) -> Any:
+    """``compute()``'s result for ``key``, reused while the data has not changed and
+    the entry is younger than ``METRICS_CACHE_SECONDS``."""
+    app = current_app._get_current_object()
+    ttl = float(app.config.get("METRICS_CACHE_SECONDS", 60) or 0)
+    if ttl <= 0:
+        return compute()
+    state = _state(app)
+    version = _version(app, state)
+    if version is None:
+        return compute()
+    now = time.monotonic()
+    with state.lock:
+        entry = state.entries.get(key)
+        if entry is not None and entry[0] == version and entry[1] > now:
+            state.entries.move_to_end(key)
+            return entry[2]
+    value = compute()
+    with state.lock:
+        state.entries[key] = (version, now + ttl, value)
+        state.entries.move_to_end(key)
+        while len(state.entries) > MAX_ENTRIES:
+            state.entries.popitem(last=False)
+    return value
+
+
+def _table_name(obj) -> str | None:
+    table = getattr(obj, "__table__", None)
+    return getattr(table, "name", None)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session, _flush_context):
+    # ``new``/``dirty``/``deleted`` still hold the pre-flush state here.
+    if any(_table_name(o) in WATCHED_TABLES
+           for o in chain(session.new, session.dirty, session.deleted)):
+        session.info[_DIRTY] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk(orm_execute_state):
+    # ORM-enabled INSERT/UPDATE/DELETE statements skip the flush.
+    if orm_execute_state.is_insert or orm_execute_state.is_update or orm_execute_state.is_delete:
+        table = getattr(orm_execute_state.statement, "table", None)
+        if getattr(table, "name", None) in WATCHED_TABLES:
+            orm_execute_state.session.info[_DIRTY] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_on_commit(session):
+    if session.info.pop(_DIRTY, False) and has_app_context():
+        invalidate(current_app._get_current_object())

@@ -1,6 +1,8 @@
 """Meetings and the coordinator's overview."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -13,8 +15,11 @@ from crm.meetings.forms import MonthForm
 
 bp = Blueprint("meetings", __name__)
 
-# Red units drawn in the bar chart (the list below it shows them all).
+# Red units drawn in the bar chart; units and problems per unit on the red list (the
+# full list is one tap away).
 CHART_UNITS = 10
+RED_UNITS = 12
+RED_PER_UNIT = 3
 
 
 @bp.app_template_filter("percent")
@@ -23,37 +28,45 @@ def percent_filter(value):
     return metrics.percent(value)
 
 
-def problem_list_url(**filters) -> str:
-    """The problem list filtered as given. The names are the list's query string:
-    state, light, unit, category, leader, commissioner, enterprise, period (YYYY-MM,
-    the month raised), raised_from, raised_to. Empty filters are left out."""
-    return url_for("issues.index", **{k: v for k, v in filters.items() if v not in (None, "")})
+class ProblemLinks:
+    """Links into the problem pages, built from one ``url_for`` (a page may hold a
+    thousand of them).
 
+    The list's query-string names: state, light, unit, category, leader, commissioner,
+    enterprise, period (YYYY-MM, the month raised), raised_from, raised_to."""
 
-def problem_url(issue_id: int) -> str:
-    """A problem's page, /problems/<id>."""
-    return f"{url_for('issues.index')}{issue_id}"
+    def __init__(self):
+        self.base = url_for("issues.index")
 
+    def list(self, **filters) -> str:
+        """The problem list filtered as given; empty filters are left out."""
+        query = urlencode([(k, v) for k, v in filters.items() if v not in (None, "")])
+        return f"{self.base}?{query}" if query else self.base
 
-def figure_links(month_key: str, **group) -> dict[str, str]:
-    """Where each figure's number leads: the problem list filtered to what the figure
-    counts, as closely as the list's filters allow. ``group`` adds the group's filter
-    (e.g. ``unit=3``). The list has no "resolved in" or "supervised" filter, so those
-    figures lead to the nearest list (the month's resolved problems, the red ones)."""
-    def link(**filters):
-        return problem_list_url(**group, **filters)
+    def problem(self, issue_id: int) -> str:
+        """A problem's page, /problems/<id>."""
+        return f"{self.base}{issue_id}"
 
-    return {
-        "raised": link(period=month_key),
-        "resolution_rate": link(period=month_key),
-        "resolved": link(state="resolved", period=month_key),
-        "on_time_rate": link(state="resolved", period=month_key),
-        "avg_days": link(state="resolved", period=month_key),
-        "satisfaction_rate": link(state="closed", period=month_key),
-        "reopened": link(state="reopened"),
-        "supervised": link(light="red"),
-        "overdue_now": link(light="red"),
-    }
+    def figures(self, month_key: str, **group) -> dict[str, str]:
+        """Where each figure's number leads: the problem list filtered to what the figure
+        counts, as closely as the list's filters allow. ``group`` adds the group's
+        filter (e.g. ``unit=3``). The list has no "resolved in" or "supervised"
+        filter, so those figures lead to the nearest list (the month's resolved
+        problems, the red ones)."""
+        def link(**filters):
+            return self.list(**group, **filters)
+
+        return {
+            "raised": link(period=month_key),
+            "resolution_rate": link(period=month_key),
+            "resolved": link(state="resolved", period=month_key),
+            "on_time_rate": link(state="resolved", period=month_key),
+            "avg_days": link(state="resolved", period=month_key),
+            "satisfaction_rate": link(state="closed", period=month_key),
+            "reopened": link(state="reopened"),
+            "supervised": link(light="red"),
+            "overdue_now": link(light="red"),
+        }
 
 
 def overview_charts(snapshot: metrics.MonthSnapshot) -> dict:
@@ -67,7 +80,7 @@ def overview_charts(snapshot: metrics.MonthSnapshot) -> dict:
     if snapshot.red_units:
         charts["red"] = bar_chart(
             [(u.label or _("No lead unit"), u.count) for u in snapshot.red_units[:CHART_UNITS]],
-            title=_("Overdue problems by lead unit"), testid="chart-red",
+            title=_("Overdue problems per lead unit"), testid="chart-red",
         )
     return charts
 
@@ -80,12 +93,13 @@ def overview():
     form = MonthForm(request.args, today=local_today())
     form.validate()
     year, month = form.chosen()
-    snapshot = metrics.cached_snapshot(year, month)
+    snapshot = metrics.cached_snapshot(year, month, red_per_unit=RED_PER_UNIT)
+    links = ProblemLinks()
     return render_template(
         "meetings/overview.html", form=form, data=snapshot, o=snapshot.overview,
         league=metrics.league(snapshot.overview.by_unit), charts=overview_charts(snapshot),
-        today=form.today, list_url=problem_list_url, problem_url=problem_url,
-        figure_links=figure_links,
+        today=form.today, red_units_shown=RED_UNITS, list_url=links.list,
+        problem_url=links.problem, figure_links=links.figures,
     )
 
 

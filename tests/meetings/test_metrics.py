@@ -28,6 +28,7 @@ import pytest
 from crm.issues.deadlines import overrides_between, working_days_between
 from crm.meetings import metrics
 from crm.meetings.metrics import Period
+from tests.meetings.conftest import local
 
 OCT = (date(2026, 10, 1), date(2026, 10, 31))
 SEP = (date(2026, 9, 1), date(2026, 9, 30))
@@ -226,3 +227,34 @@ def test_period_helpers():
     # Midnight in Shanghai is 16:00 UTC the day before.
     assert p.start_utc.isoformat() == "2026-11-30T16:00:00"
     assert p.end_utc.isoformat() == "2026-12-31T16:00:00"
+
+
+def test_working_days_in_sql_match_working_days_between(app):
+    """The SQL day arithmetic (Monday–Friday plus a step function of the exceptions)
+    against ``working_days_between``, across weekends, Spring Festival, National Day,
+    make-up days, an admin override, the new year (2027 is not in the holiday library)
+    and times either side of local midnight."""
+    import random
+
+    from sqlalchemy import literal, select
+
+    from crm.core.timeutil import to_local
+    from crm.extensions import db
+    from crm.meetings.metrics.queries import _working_days_sql, calendar_exceptions
+
+    overrides = {date(2026, 10, 13): False, date(2027, 1, 2): True}
+    exceptions = calendar_exceptions(date(2021, 1, 1), date(2027, 3, 31), overrides)
+    rng = random.Random(20261001)
+    base = local(2025, 12, 1, 0, 0)
+    pairs = [(local(2026, 2, 13, 23, 50), local(2026, 2, 24, 0, 10)),  # Spring Festival
+             (local(2026, 9, 30, 8), local(2026, 10, 10, 23, 59)),  # National Day, make-up
+             (local(2026, 12, 30), local(2027, 1, 4)),  # into a year the library lacks
+             (local(2026, 10, 9), local(2026, 10, 9, 18))]  # same day
+    for _ in range(40):
+        start = base + timedelta(hours=rng.randint(0, 24 * 450))
+        pairs.append((start, start + timedelta(hours=rng.randint(0, 24 * 60))))
+    exprs = [_working_days_sql(literal(a), literal(b), exceptions) for a, b in pairs]
+    got = db.session.execute(select(*exprs)).one()
+    want = [working_days_between(to_local(a).date(), to_local(b).date(), overrides)
+            for a, b in pairs]
+    assert list(got) == want

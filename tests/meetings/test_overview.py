@@ -207,6 +207,20 @@ def test_cache_entry_expires(app, county, monkeypatch):
     assert cache.cached("k", lambda: calls.append(1) or len(calls)) == 2
 
 
+def test_a_visit_only_recomputes_the_visit_figures(client, login_as, county, frozen, queries,
+                                                   monkeypatch):
+    monkeypatch.setitem(client.application.config, "METRICS_CACHE_SECONDS", 60)
+    login_as("coordinator")
+    client.get("/meetings/overview?month=2026-10")
+    factories.visit(county.e4, county.k3, visit_date=date(2026, 10, 31))
+    db.session.commit()
+    with queries() as q:
+        html = client.get("/meetings/overview?month=2026-10").get_data(as_text=True)
+    assert text_of(html, "kpi-visits").startswith("入企走访 5")
+    assert sum("issues" in s for s in q.statements) == 0  # the problem half was reused
+    assert sum("visits" in s for s in q.statements) == 1
+
+
 def test_cache_version_is_shared_through_redis(app, redis_url, monkeypatch):
     """With Redis, a write committed by another process (simulated by bumping the
     shared version) invalidates this process's entry."""
@@ -216,15 +230,21 @@ def test_cache_version_is_shared_through_redis(app, redis_url, monkeypatch):
 
     monkeypatch.setitem(app.config, "METRICS_CACHE_SECONDS", 60)
     monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    shared = Redis.from_url(redis_url)
     calls = []
     for _ in range(2):
-        cache.cached("shared", lambda: calls.append(1) or len(calls))
+        cache.cached("shared", lambda: calls.append(1) or len(calls), domains=("problems",))
     assert calls == [1]
-    Redis.from_url(redis_url).incr(cache.REDIS_KEY)  # another host committed a write
-    assert cache.cached("shared", lambda: calls.append(1) or len(calls)) == 2
+    shared.incr(cache.REDIS_KEY.format("visits"))  # another domain: still valid
+    assert cache.cached("shared", lambda: calls.append(1) or len(calls),
+                        domains=("problems",)) == 1
+    shared.incr(cache.REDIS_KEY.format("problems"))  # another host committed a problem
+    assert cache.cached("shared", lambda: calls.append(1) or len(calls),
+                        domains=("problems",)) == 2
     factories.unit()
-    db.session.commit()  # this process's own write bumps Redis too
-    assert int(Redis.from_url(redis_url).get(cache.REDIS_KEY)) == 2
+    db.session.commit()  # this process's own write bumps Redis too (units: both domains)
+    assert [int(v) for v in shared.mget(cache.REDIS_KEY.format("problems"),
+                                        cache.REDIS_KEY.format("visits"))] == [2, 2]
 
 
 def test_overdue_days_shown_for_problems_older_than_the_period(client, login_as, county,

@@ -5,12 +5,15 @@ Each process keeps the few latest results (``METRICS_CACHE_SECONDS``, 60 s by de
 its time-to-live has not run out — the time limit bounds how stale a snapshot figure
 such as "overdue now" can get, since a problem turns red without any write.
 
-The data version moves whenever a transaction that wrote problems, their events,
-visits, assignments, enterprises, units, users, categories or workday overrides
-commits (SQLAlchemy session events). With Redis (``REDIS_URL``) the version lives
-in Redis, so a write on any host invalidates every process; without Redis it is local
-to the process (the embedded single-host setup). Writes that bypass the ORM session
-(bulk loads on a raw connection) call ``invalidate()`` themselves.
+Data versions are kept per *domain* — ``problems`` (problems, their events and
+units, categories, workday overrides) and ``visits`` (visits, assignments); names of
+units and enterprises belong to both — so that a visit logged does not throw away the
+problem figures, the costlier half. A domain's version moves whenever a transaction
+that wrote one of its tables commits (SQLAlchemy session events). With Redis
+(``REDIS_URL``) the versions live in Redis, so a write on any host invalidates every
+process; without Redis they are local to the process (the embedded single-host
+setup). Writes that bypass the ORM session (bulk loads on a raw connection) call
+``invalidate()`` themselves.
 """
 from __future__ import annotations
 
@@ -27,11 +30,14 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
-WATCHED_TABLES = frozenset({
-    "issues", "issue_events", "issue_units", "visits", "assignments", "enterprises",
-    "units", "users", "categories", "workday_overrides",
-})
-REDIS_KEY = "crm:metrics:version"
+DOMAINS = ("problems", "visits")
+WATCHED_TABLES = {
+    "issues": ("problems",), "issue_events": ("problems",), "issue_units": ("problems",),
+    "categories": ("problems",), "workday_overrides": ("problems",),
+    "visits": ("visits",), "assignments": ("visits",),
+    "units": DOMAINS, "enterprises": DOMAINS,
+}
+REDIS_KEY = "crm:metrics:version:{}"
 MAX_ENTRIES = 24
 _DIRTY = "crm_metrics_dirty"
 
@@ -42,7 +48,7 @@ class _State:
     def __init__(self):
         self.lock = threading.Lock()
         self.entries: OrderedDict[Hashable, tuple[Any, float, Any]] = OrderedDict()
-        self.local_version = 0
+        self.local_versions = dict.fromkeys(DOMAINS, 0)
         self.redis = None
         self.redis_url = None
 
@@ -66,42 +72,48 @@ def _redis(app, state: _State):
     return state.redis
 
 
-def _version(app, state: _State):
-    """The current data version, or None when it cannot be read (no caching then)."""
+def _version(app, state: _State, domains):
+    """The data version of ``domains``, or None when it cannot be read (no caching)."""
+    local = tuple(state.local_versions[d] for d in domains)
     conn = _redis(app, state)
     if conn is None:
-        return ("local", state.local_version)
+        return local
     try:
-        return (int(conn.get(REDIS_KEY) or 0), state.local_version)
+        shared = conn.mget([REDIS_KEY.format(d) for d in domains])
     except Exception:  # noqa: BLE001 - Redis down: compute, do not fail the page
         log.warning("metrics cache: Redis unavailable, computing without cache")
         return None
+    return tuple(int(v or 0) for v in shared) + local
 
 
-def invalidate(app=None) -> None:
-    """Mark every cached figure stale (here, and with Redis in every process)."""
+def invalidate(app=None, domains=DOMAINS) -> None:
+    """Mark the cached figures of ``domains`` stale (here, and with Redis in every
+    process)."""
     app = app or current_app._get_current_object()
     state = _state(app)
     with state.lock:
-        state.local_version += 1
-        state.entries.clear()
+        for d in domains:
+            state.local_versions[d] += 1
     conn = _redis(app, state)
     if conn is not None:
         try:
-            conn.incr(REDIS_KEY)
+            pipe = conn.pipeline(transaction=False)
+            for d in domains:
+                pipe.incr(REDIS_KEY.format(d))
+            pipe.execute()
         except Exception:  # noqa: BLE001 - a lost bump only costs one TTL of staleness
             log.warning("metrics cache: could not bump the version in Redis")
 
 
-def cached(key: Hashable, compute: Callable[[], Any]) -> Any:
-    """``compute()``'s result for ``key``, reused while the data has not changed and
-    the entry is younger than ``METRICS_CACHE_SECONDS``."""
+def cached(key: Hashable, compute: Callable[[], Any], domains=DOMAINS) -> Any:
+    """``compute()``'s result for ``key``, reused while no write has touched
+    ``domains`` and the entry is younger than ``METRICS_CACHE_SECONDS``."""
     app = current_app._get_current_object()
     ttl = float(app.config.get("METRICS_CACHE_SECONDS", 60) or 0)
     if ttl <= 0:
         return compute()
     state = _state(app)
-    version = _version(app, state)
+    version = _version(app, state, tuple(domains))
     if version is None:
         return compute()
     now = time.monotonic()
@@ -119,6 +131,11 @@ def cached(key: Hashable, compute: Callable[[], Any]) -> Any:
     return value
 
 
+def _mark(session, table_name) -> None:
+    for domain in WATCHED_TABLES.get(table_name, ()):
+        session.info.setdefault(_DIRTY, set()).add(domain)
+
+
 def _table_name(obj) -> str | None:
     table = getattr(obj, "__table__", None)
     return getattr(table, "name", None)
@@ -127,9 +144,8 @@ def _table_name(obj) -> str | None:
 @event.listens_for(Session, "after_flush")
 def _note_flush(session, _flush_context):
     # ``new``/``dirty``/``deleted`` still hold the pre-flush state here.
-    if any(_table_name(o) in WATCHED_TABLES
-           for o in chain(session.new, session.dirty, session.deleted)):
-        session.info[_DIRTY] = True
+    for obj in chain(session.new, session.dirty, session.deleted):
+        _mark(session, _table_name(obj))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -137,11 +153,11 @@ def _note_bulk(orm_execute_state):
     # ORM-enabled INSERT/UPDATE/DELETE statements skip the flush.
     if orm_execute_state.is_insert or orm_execute_state.is_update or orm_execute_state.is_delete:
         table = getattr(orm_execute_state.statement, "table", None)
-        if getattr(table, "name", None) in WATCHED_TABLES:
-            orm_execute_state.session.info[_DIRTY] = True
+        _mark(orm_execute_state.session, getattr(table, "name", None))
 
 
 @event.listens_for(Session, "after_commit")
 def _bump_on_commit(session):
-    if session.info.pop(_DIRTY, False) and has_app_context():
-        invalidate(current_app._get_current_object())
+    domains = session.info.pop(_DIRTY, None)
+    if domains and has_app_context():
+        invalidate(current_app._get_current_object(), tuple(sorted(domains)))

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Optional
 
 from sqlalchemy import and_
 
 from crm.core.timeutil import local_midnight_utc
-from crm.issues.deadlines import is_workday
+from crm.issues import deadlines
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,21 @@ class MonthOverview:
     def changes(self) -> dict[str, Optional[float]]:
         """``change`` for every compared figure."""
         return {n: self.change(n) for n in CHANGE_FIGURES + VISIT_FIGURES}
+
+
+@lru_cache(maxsize=16384)
+def _calendar_workday(day: date) -> bool:
+    # The holiday library validates every date it is asked about (slow); a county's
+    # figures ask about the same few years again and again.
+    return deadlines.is_workday(day)
+
+
+def is_workday(day: date, overrides: dict[date, bool]) -> bool:
+    """``deadlines.is_workday`` (override, then holiday library, then Monday–Friday),
+    remembering the library's answers."""
+    if day in overrides:
+        return overrides[day]
+    return _calendar_workday(day)
 
 
 class WorkdayIndex:

@@ -45,22 +45,24 @@ def red_list(now: datetime | None = None, per_unit: int = 5,
     from crm.enterprises.models import Enterprise
 
     now = now or utcnow()
-    rank = func.row_number().over(partition_by=Issue.lead_unit_id,
-                                  order_by=(Issue.due_at, Issue.id))
-    total = func.count().over(partition_by=Issue.lead_unit_id)
+    # Rank first, join names afterwards: only the kept rows meet the other tables.
     inner = (
         select(Issue.id, Issue.number, Issue.title, Issue.due_at, Issue.lead_unit_id,
-               Unit.name.label("unit"), Enterprise.name.label("enterprise"),
-               rank.label("rank"), total.label("total"))
-        .outerjoin(Unit, Unit.id == Issue.lead_unit_id)
-        .outerjoin(Enterprise, Enterprise.id == Issue.enterprise_id)
+               Issue.enterprise_id,
+               # "+ 0": SQLite would otherwise read the table in lead-unit order.
+               func.row_number().over(partition_by=Issue.lead_unit_id + 0,
+                                      order_by=(Issue.due_at, Issue.id)).label("rank"),
+               func.count().over(partition_by=Issue.lead_unit_id + 0).label("total"))
         .where(Issue.state.in_(CLOCK_STATES), Issue.due_at < now,
                Issue.light_expr(now) == "red")
         .subquery()
     )
     rows = db.session.execute(
-        select(inner).where(inner.c.rank <= per_unit).order_by(
-            inner.c.total.desc(), inner.c.unit, inner.c.lead_unit_id, inner.c.rank)
+        select(inner, Unit.name.label("unit"), Enterprise.name.label("enterprise"))
+        .outerjoin(Unit, Unit.id == inner.c.lead_unit_id)
+        .outerjoin(Enterprise, Enterprise.id == inner.c.enterprise_id)
+        .where(inner.c.rank <= per_unit)
+        .order_by(inner.c.total.desc(), Unit.name, inner.c.lead_unit_id, inner.c.rank)
     ).all()
     if not rows:
         return []

@@ -2,10 +2,24 @@
 data size (see ``crm.meetings.metrics`` for the definitions)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Optional, Sequence
 
-from sqlalchemy import Date, and_, case, cast, distinct, func, null, or_, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from crm.core.timeutil import LOCAL_TZ, utcnow
@@ -18,7 +32,7 @@ from crm.meetings.metrics.figures import (
     Period,
     TrendPoint,
     VisitSummary,
-    WorkdayIndex,
+    is_workday,
 )
 
 GROUPINGS = ("county", "unit", "leader", "commissioner", "category")
@@ -44,15 +58,9 @@ def _grouped(stmt, grouping: str):
         return stmt, lead.user_id
     column = {"unit": Issue.lead_unit_id, "category": Issue.category_id,
               "commissioner": Issue.raised_by_id}[grouping]
-    return stmt, column
-
-
-def _aggregate(base, grouping: str, columns: list, *group_extra):
-    """``base`` grouped by the grouping's key (first column) and ``group_extra``."""
-    stmt, key = _grouped(base, grouping)
-    keys = ([key] if key is not None else []) + list(group_extra)
-    stmt = stmt.add_columns(key if key is not None else null(), *group_extra, *columns)
-    return stmt.group_by(*keys) if keys else stmt
+    # "+ 0" keeps SQLite from walking the whole table in the key's index order to
+    # save a sort; each arm's own filter index is the cheap path.
+    return stmt, column + 0
 
 
 def _labels(grouping: str, keys) -> dict[int, str]:
@@ -86,74 +94,144 @@ def _span(periods: Sequence[Period]) -> Period:
     return Period(min(p.start for p in periods), max(p.end for p in periods))
 
 
-def _as_date(value) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
 def _count(condition):
     return func.sum(case((condition, 1), else_=0))
 
 
+# -- working days in SQL ---------------------------------------------------------
+_EPOCH = date(2000, 1, 3)  # a Monday: day number 0
+# Exceptions to Monday–Friday older than this before the period are not looked at:
+# only a problem open for longer would be miscounted, by the holidays before then.
+CALENDAR_YEARS = 5
+
+
+def _day_number(column):
+    """SQL: days from ``_EPOCH`` to the local date of a naive-UTC column."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return cast(func.julianday(_local_date(column)) - func.julianday(_EPOCH.isoformat()),
+                    Integer)
+    return _local_date(column) - _EPOCH
+
+
+def _weekdays_before(n):
+    """SQL: Monday–Friday days numbered 0 … n-1."""
+    rest = n % 7
+    return 5 * (n // 7) + case((rest < 5, rest), else_=5)
+
+
+def calendar_exceptions(start: date, end: date,
+                        overrides: dict[date, bool]) -> list[tuple[date, int]]:
+    """Days in [start, end] where the calendar departs from Monday–Friday: ``+1`` for a
+    make-up workday on a weekend, ``-1`` for a holiday on a weekday (holiday library,
+    then the admin's overrides, as ``deadlines.is_workday``)."""
+    out = []
+    for i in range((end - start).days + 1):
+        day = start + timedelta(days=i)
+        weekday, working = day.weekday() < 5, is_workday(day, overrides)
+        if working != weekday:
+            out.append((day, 1 if working else -1))
+    return out
+
+
+def _working_days_sql(start_col, end_col, exceptions: list[tuple[date, int]]):
+    """SQL: working days in (local date of ``start_col``, local date of ``end_col``],
+    the same count as ``deadlines.working_days_between``.
+
+    Monday–Friday days come from arithmetic on day numbers; the exceptions add a step
+    function E(n) = sum of the signs up to day n, written newest first so that recent
+    dates leave the CASE after a branch or two."""
+    n1, n2 = _day_number(start_col), _day_number(end_col)
+    days = _weekdays_before(n2 + 1) - _weekdays_before(n1 + 1)
+    if not exceptions:
+        return days
+    steps, total = [], 0
+    for day, sign in exceptions:
+        total += sign
+        steps.append(((day - _EPOCH).days, total))
+    steps.reverse()
+
+    def step(n):
+        return case(*[(n >= x, value) for x, value in steps], else_=0)
+
+    return days + step(n2) - step(n1)
+
+
 # -- the queries ----------------------------------------------------------------
-_COUNT_NAMES = ("raised", "resolved", "raised_resolved", "on_time", "rated", "satisfied",
-                "rated_self")
-
-
-def _count_rows(periods: Sequence[Period], grouping: str, now: datetime):
-    """One query: per key, the counters of ``_COUNT_NAMES`` for every period, then the
-    red count now."""
-    span = _span(periods)
-    red = Issue.light_expr(now) == "red"
-    columns = []
-    for p in periods:
-        in_raised, in_resolved = p.covers(Issue.raised_at), p.covers(Issue.resolved_at)
-        rated = and_(p.covers(Issue.rated_at), Issue.rating.is_not(None))
-        columns += [
-            _count(in_raised),
-            _count(in_resolved),
-            _count(and_(in_raised, Issue.state.in_(RESOLVED_STATES),
-                        Issue.resolved_at < p.end_utc)),
-            _count(and_(in_resolved, Issue.resolved_on_time.is_(True))),
-            _count(rated),
-            _count(and_(rated, Issue.rating >= 4)),
-            _count(and_(rated, Issue.rating_channel == "self")),
-        ]
-    columns.append(_count(red))
-    stmt = _aggregate(select().select_from(Issue), grouping, columns).where(or_(
-        span.covers(Issue.raised_at), span.covers(Issue.resolved_at),
-        span.covers(Issue.rated_at),
-        # Spelled out beside ``red`` so that the (state, due_at) index can serve it.
-        and_(Issue.state.in_(CLOCK_STATES), Issue.due_at < now, red),
-    ))
-    return db.session.execute(stmt).all()
-
-
-def _day_rows(periods: Sequence[Period], grouping: str):
-    """One query: (key, period, dispatch date, resolve date, how many) for the
-    problems resolved in the periods; grouping by local dates keeps it short."""
-    span = _span(periods)
-    stmt = _aggregate(
-        select().select_from(Issue), grouping, [func.count()],
-        _bucket(Issue.resolved_at, periods), _local_date(Issue.dispatched_at),
-        _local_date(Issue.resolved_at),
-    ).where(span.covers(Issue.resolved_at), Issue.dispatched_at.is_not(None))
-    return db.session.execute(stmt).all()
-
-
-def _event_rows(periods: Sequence[Period], grouping: str):
-    """One query: (key, period, kind, distinct problems) for reopen and supervise
-    events in the periods."""
-    span = _span(periods)
-    kind = case((IssueEvent.action == "supervise", "supervised"), else_="reopened")
-    base = select().select_from(IssueEvent).join(Issue, Issue.id == IssueEvent.issue_id)
-    stmt = _aggregate(
-        base, grouping, [func.count(distinct(IssueEvent.issue_id))],
-        _bucket(IssueEvent.at, periods), kind,
-    ).where(
-        span.covers(IssueEvent.at),
-        or_(IssueEvent.action.in_(("reopen", "supervise")), IssueEvent.to_state == "reopened"),
+def _branch(base, grouping: str | None, kind, bucket, *values, extra_group=()):
+    """One arm of the counters' UNION: (key, period, kind, a, b, c, d); the county
+    (``grouping`` None or "county") has no key."""
+    stmt, key = _grouped(base, grouping or "county")
+    values = list(values) + [literal(0)] * (4 - len(values))
+    groups = [g for g in (key, bucket, *extra_group) if g is not None]
+    stmt = stmt.add_columns(
+        key if key is not None else null(), bucket if bucket is not None else null(),
+        kind, *values,
     )
-    return db.session.execute(stmt).all()
+    return stmt.group_by(*groups) if groups else stmt
+
+
+def _kind(name: str):
+    return literal(name, String)
+
+
+def _counter_rows(periods: Sequence[Period], detail: int, grouping: str, now: datetime,
+                  exceptions: list[tuple[date, int]]):
+    """One round trip (UNION ALL of arms, each served by its own index). For the first
+    ``detail`` periods, per key: raised (and resolved by the period's end), resolved
+    (on time; working days from dispatch), ratings, reopened, supervised. For the
+    other periods, county totals of raised and resolved (the trend). And red now.
+    Rows are (key, period, kind, a, b, c, d)."""
+    detailed, trend = list(periods[:detail]), list(periods[detail:])
+    dspan = _span(detailed)
+    issues = select().select_from(Issue)
+    raised_done = case(*[
+        (and_(p.covers(Issue.raised_at), Issue.state.in_(RESOLVED_STATES),
+              Issue.resolved_at < p.end_utc), 1) for p in detailed], else_=0)
+    dispatched = Issue.dispatched_at.is_not(None)
+    days = case((dispatched, _working_days_sql(Issue.dispatched_at, Issue.resolved_at,
+                                               exceptions)), else_=0)
+    event_kind = case((IssueEvent.action == "supervise", "supervised"), else_="reopened")
+    red = Issue.light_expr(now) == "red"
+    arms = [
+        _branch(issues, grouping, _kind("raised"), _bucket(Issue.raised_at, detailed),
+                func.count(), func.sum(raised_done))
+        .where(dspan.covers(Issue.raised_at)),
+        _branch(issues, grouping, _kind("resolved"), _bucket(Issue.resolved_at, detailed),
+                func.count(), _count(Issue.resolved_on_time.is_(True)), func.sum(days),
+                _count(dispatched))
+        .where(dspan.covers(Issue.resolved_at)),
+        _branch(issues, grouping, _kind("rated"), _bucket(Issue.rated_at, detailed),
+                func.count(), _count(Issue.rating >= 4), _count(Issue.rating_channel == "self"))
+        .where(dspan.covers(Issue.rated_at), Issue.rating.is_not(None)),
+        _branch(select().select_from(IssueEvent).join(Issue, Issue.id == IssueEvent.issue_id),
+                grouping, event_kind, _bucket(IssueEvent.at, detailed),
+                func.count(distinct(IssueEvent.issue_id)), extra_group=(event_kind,))
+        .where(dspan.covers(IssueEvent.at),
+               or_(IssueEvent.action.in_(("reopen", "supervise")),
+                   IssueEvent.to_state == "reopened")),
+        # Spelled out beside ``red`` so that the (state, due_at) index can serve it.
+        _branch(issues, grouping, _kind("red"), None, func.count())
+        .where(Issue.state.in_(CLOCK_STATES), Issue.due_at < now, red),
+    ]
+    if trend:
+        # County totals only: the timestamp indexes answer these without the table.
+        tspan, offset = _span(trend), len(detailed)
+        for kind, column in (("raised", Issue.raised_at), ("resolved", Issue.resolved_at)):
+            bucket = case(*[(p.covers(column), offset + i) for i, p in enumerate(trend)],
+                          else_=None)
+            arms.append(_branch(issues, None, _kind(kind), bucket, func.count())
+                        .where(tspan.covers(column)))
+    return db.session.execute(union_all(*arms)).all()
+
+
+# kind → the Figures counters its a, b, c, d columns fill.
+_COUNTERS = {
+    "raised": ("raised", "raised_resolved"),
+    "resolved": ("resolved", "on_time", "days_total", "days_count"),
+    "rated": ("rated", "satisfied", "rated_self"),
+    "reopened": ("reopened",),
+    "supervised": ("supervised",),
+}
 
 
 def all_overrides() -> dict[date, bool]:
@@ -164,41 +242,28 @@ def all_overrides() -> dict[date, bool]:
 def _compute(periods: Sequence[Period], grouping: str, now: datetime,
              detail: int | None = None, overrides: dict[date, bool] | None = None
              ) -> list[dict[Optional[int], Figures]]:
-    """Figures per group for each period. Days and events (two more queries) are
-    computed for the first ``detail`` periods only (all by default)."""
-    detailed = list(periods[:detail] if detail is not None else periods)
+    """Figures per group for each period, in two queries (three without
+    ``overrides``). Past the first ``detail`` periods (all by default) only the county's
+    raised and resolved counts are computed, under the key ``None``."""
+    detail = len(periods) if detail is None else max(1, min(detail, len(periods)))
+    end = max(p.end for p in periods[:detail])
+    start = end - timedelta(days=366 * CALENDAR_YEARS)
+    if overrides is None:
+        overrides = overrides_between(start, end)
+    exceptions = calendar_exceptions(start, end, overrides)
     result: list[dict[Optional[int], Figures]] = [{} for _ in periods]
 
     def fig(i: int, key) -> Figures:
         return result[i].setdefault(key, Figures(key=key))
 
-    width = len(_COUNT_NAMES)
-    for key, *values in _count_rows(periods, grouping, now):
-        red = int(values[-1] or 0)
-        for i in range(len(periods)):
-            chunk = values[i * width:(i + 1) * width]
-            if any(chunk) or red:
-                f = fig(i, key)
-                for name, value in zip(_COUNT_NAMES, chunk):
-                    setattr(f, name, int(value or 0))
-                f.overdue_now = red  # a snapshot at ``now``, the same for every period
-
-    if detailed:
-        day_rows = _day_rows(detailed, grouping)
-        if day_rows:
-            dates = [_as_date(d) for r in day_rows for d in (r[2], r[3])]
-            if overrides is None:
-                overrides = overrides_between(min(dates), max(dates))
-            index = WorkdayIndex(min(dates), max(dates), overrides)
-            for key, i, d_from, d_to, n in day_rows:
-                if i is None:  # between two periods that do not touch
-                    continue
-                f = fig(i, key)
-                f.days_total += index.between(_as_date(d_from), _as_date(d_to)) * n
-                f.days_count += n
-        for key, i, kind, n in _event_rows(detailed, grouping):
-            if i is not None:
-                setattr(fig(i, key), kind, int(n))
+    for key, i, kind, *values in _counter_rows(periods, detail, grouping, now, exceptions):
+        if kind == "red":  # a snapshot at ``now``, the same for every period
+            for j in range(len(periods)):
+                fig(j, key).overdue_now = int(values[0])
+        elif i is not None:
+            f = fig(i, key)
+            for name, value in zip(_COUNTERS[kind], values):
+                setattr(f, name, int(value or 0))
 
     labels = _labels(grouping, {k for r in result for k in r})
     for groups in result:
@@ -224,25 +289,28 @@ def county_figures(start: date, end: date, now: datetime | None = None) -> Figur
 
 
 def _visit_rows(periods: Sequence[Period]):
-    """One query: visits, enterprises visited and enterprises assigned per period."""
+    """One query: visits, enterprises visited and enterprises assigned per period.
+
+    Each figure is a scalar subquery served by an index: visits by date, and "visited"
+    as an EXISTS probe of (enterprise_id, visit_date) per enterprise, which stays cheap
+    however many visits a month holds."""
+    from crm.enterprises.models import Enterprise
     from crm.liaisons.models import Assignment, Visit
 
-    span = _span(periods)
     columns = []
     for p in periods:
-        inside = Visit.visit_date.between(p.start, p.end)
-        assigned = (
+        in_period = Visit.visit_date.between(p.start, p.end)
+        visited = (select(Visit.id).where(Visit.enterprise_id == Enterprise.id, in_period)
+                   .exists())
+        columns += [
+            select(func.count()).select_from(Visit).where(in_period).scalar_subquery(),
+            select(func.count()).select_from(Enterprise).where(visited).scalar_subquery(),
             select(func.count(distinct(Assignment.enterprise_id)))
             .where(Assignment.role == "commissioner", Assignment.start_date <= p.end,
                    or_(Assignment.end_date.is_(None), Assignment.end_date >= p.start))
-            .scalar_subquery()
-        )
-        columns += [func.sum(case((inside, 1), else_=0)),
-                    func.count(distinct(case((inside, Visit.enterprise_id), else_=None))),
-                    assigned]
-    row = db.session.execute(
-        select(*columns).select_from(Visit).where(Visit.visit_date.between(span.start, span.end))
-    ).one()
+            .scalar_subquery(),
+        ]
+    row = db.session.execute(select(*columns)).one()
     return [VisitSummary(*(int(v or 0) for v in row[i * 3:i * 3 + 3]))
             for i in range(len(periods))]
 
@@ -254,13 +322,21 @@ def visits_summary(start: date, end: date) -> VisitSummary:
     return _visit_rows([Period(start, end)])[0]
 
 
+def month_visits(year: int, month: int) -> tuple[VisitSummary, VisitSummary]:
+    """Visit figures of ``year``-``month`` and of the month before (one query)."""
+    period = Period.month(year, month)
+    current, previous = _visit_rows([period, period.previous_month()])
+    return current, previous
+
+
 def month_overview(year: int, month: int, now: datetime | None = None,
-                   trend_months: int = 6,
-                   overrides: dict[date, bool] | None = None) -> MonthOverview:
+                   trend_months: int = 6, overrides: dict[date, bool] | None = None,
+                   with_visits: bool = True) -> MonthOverview:
     """The month at a glance for ``year``-``month`` against the month before, with the
     figures by lead unit and a ``trend_months`` month-over-month trend (oldest first).
 
-    Five queries whatever the data size (six without ``overrides``)."""
+    Three queries whatever the data size (one more without ``overrides``, one fewer
+    ``with_visits=False``, which leaves the visit figures empty)."""
     now = now or utcnow()
     period = Period.month(year, month)
     periods = [period]
@@ -273,7 +349,7 @@ def month_overview(year: int, month: int, now: datetime | None = None,
         for f in by_key.values():
             total = total + f
         totals.append(total)
-    visits = _visit_rows(periods[:2])
+    visits = month_visits(year, month) if with_visits else (VisitSummary(), VisitSummary())
     by_unit = sorted(
         (f for f in groups[0].values() if not f.is_empty),
         key=lambda f: (f.key is None, f.label or "", f.key or 0),

@@ -1,8 +1,10 @@
 """Figures for the coordinator's overview and the meeting packets.
 
-One package so that the page and the PDF packets count the same way: the overview
-page and the packets call ``month_overview`` / ``snapshot`` for the same month. Every figure is
-an aggregate computed in SQL with a fixed number of queries, whatever the data size.
+One package so that the page and the PDF packets count the same way: both call
+``snapshot`` / ``month_overview`` (or ``group_figures`` for other groupings) for the
+same month and format rates with ``percent``. Every figure is an aggregate computed in
+SQL, in a fixed number of queries whatever the data size; ``cached_snapshot`` adds a
+small cache invalidated by writes (``crm.meetings.metrics.cache``).
 
 Periods are local (Asia/Shanghai) dates, both ends inclusive; ``*_at`` columns are
 naive UTC, so a period covers ``[local_midnight_utc(start), local_midnight_utc(end + 1))``.
@@ -19,13 +21,19 @@ Definitions (for a period P and a group):
 - **average working days**: for the problems resolved in P, working days from the
   local date of dispatch to the local date of resolution (``working_days_between``:
   holidays, make-up workdays and the admin's overrides honoured; pauses not deducted).
+  Counted in SQL; calendar exceptions older than ``CALENDAR_YEARS`` (5) before the
+  period are not looked at, which only matters for a problem open that long.
 - **reopened** / **supervised**: distinct problems with a reopen event (action
   ``reopen`` or a move to ``reopened``) / a ``supervise`` event in P.
 - **satisfaction rate**: of the ratings given in P (``rated_at`` in P, the latest
   rating of each problem), the share ≥ 4; **self-rated share**: the share given by the
   enterprise itself (channel ``self``).
 - **overdue now**: open problems whose light is red at ``now``
-  (``Issue.light_expr(now) == 'red'``); a snapshot, not a figure of P.
+  (``Issue.light_expr(now) == 'red'``); a snapshot, not a figure of P, so it has no
+  month-on-month change.
+- **visits** (``VisitSummary``): visits with ``visit_date`` in P, distinct enterprises
+  visited, and enterprises with a commissioner assignment active at some time in P.
+  Coverage proper is ``crm.liaisons.coverage``'s (to be wired in by the lead).
 
 Groupings: ``county`` (one group), ``unit`` (lead unit), ``category``, ``leader``
 (the enterprise's *currently active* leader A: a leader answers for the history of the

@@ -6,8 +6,10 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from crm.extensions import db
+from crm.liaisons.models import Visit
 from tests import factories
 from tests.meetings.conftest import NOW, local
 
@@ -217,8 +219,17 @@ def test_a_visit_only_recomputes_the_visit_figures(client, login_as, county, fro
     with queries() as q:
         html = client.get("/meetings/overview?month=2026-10").get_data(as_text=True)
     assert text_of(html, "kpi-visits").startswith("入企走访 5")
-    assert sum("issues" in s for s in q.statements) == 0  # the problem half was reused
+    # Only October's visit figures were counted again: not the problems, not September.
+    assert sum("issues" in s for s in q.statements) == 0
     assert sum("visits" in s for s in q.statements) == 1
+    # A visit moved into September (a late entry corrected) invalidates both months.
+    visit = db.session.scalars(select(Visit).order_by(Visit.id.desc())).first()
+    visit.visit_date = date(2026, 9, 30)
+    db.session.commit()
+    with queries() as q:
+        html = client.get("/meetings/overview?month=2026-10").get_data(as_text=True)
+    assert sum("visits" in s for s in q.statements) == 2
+    assert text_of(html, "kpi-visits").startswith("入企走访 4 较上月 持平")
 
 
 def test_cache_version_is_shared_through_redis(app, redis_url, monkeypatch):

@@ -49,7 +49,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from crm.core.timeutil import utcnow
-from crm.meetings.metrics.cache import cached, invalidate
+from crm.meetings.metrics.cache import cached, invalidate, visit_month_domain
 from crm.meetings.metrics.figures import (
     CHANGE_FIGURES,
     VISIT_FIGURES,
@@ -112,13 +112,17 @@ def snapshot(year: int, month: int, now: datetime | None = None, *, red_per_unit
 
 def cached_snapshot(year: int, month: int, red_per_unit: int = 5) -> MonthSnapshot:
     """``snapshot`` for now, reused until a write or ``METRICS_CACHE_SECONDS``. The
-    problem half and the visit half are cached apart, so that a visit logged only
-    recomputes the visit figures."""
+    problem half and each month's visit figures are cached apart, so that a visit
+    logged only recomputes the visit figures of its month."""
     snap = cached(("problems", year, month, red_per_unit),
                   lambda: snapshot(year, month, red_per_unit=red_per_unit, with_visits=False),
                   domains=("problems",))
-    current, previous = cached(("visits", year, month), lambda: month_visits(year, month),
-                               domains=("visits",))
+    period = Period.month(year, month)
+    current, previous = (
+        cached(("visits", p.month_key), lambda p=p: visits_summary(p.start, p.end),
+               domains=("visits", visit_month_domain(p.month_key)))
+        for p in (period, period.previous_month())
+    )
     overview = replace(snap.overview, visits=current, previous_visits=previous)
     return replace(snap, overview=overview)
 

@@ -6,26 +6,27 @@ its time-to-live has not run out — the time limit bounds how stale a snapshot 
 such as "overdue now" can get, since a problem turns red without any write.
 
 Data versions are kept per *domain* — ``problems`` (problems, their events and
-units, categories, workday overrides) and ``visits`` (visits, assignments); names of
-units and enterprises belong to both — so that a visit logged does not throw away the
-problem figures, the costlier half. A domain's version moves whenever a transaction
-that wrote one of its tables commits (SQLAlchemy session events). With Redis
-(``REDIS_URL``) the versions live in Redis, so a write on any host invalidates every
-process; without Redis they are local to the process (the embedded single-host
-setup). Writes that bypass the ORM session (bulk loads on a raw connection) call
-``invalidate()`` themselves.
+units, categories, workday overrides) and ``visits`` (assignments; a visit itself
+only touches the month of its date, ``visits:YYYY-MM``); names of units and
+enterprises belong to both — so that a visit logged does not throw away the problem
+figures, the costlier half, nor last month's visit figures. A domain's version moves
+whenever a transaction that wrote one of its tables commits (SQLAlchemy session
+events). With Redis (``REDIS_URL``) the versions live in Redis, so a write on any
+host invalidates every process; without Redis they are local to the process (the
+embedded single-host setup). Writes that bypass the ORM session (bulk loads on a raw
+connection) call ``invalidate()`` themselves.
 """
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from itertools import chain
 from typing import Any, Callable, Hashable
 
 from flask import current_app, has_app_context
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class _State:
     def __init__(self):
         self.lock = threading.Lock()
         self.entries: OrderedDict[Hashable, tuple[Any, float, Any]] = OrderedDict()
-        self.local_versions = dict.fromkeys(DOMAINS, 0)
+        self.local_versions: defaultdict[str, int] = defaultdict(int)
         self.redis = None
         self.redis_url = None
 
@@ -131,9 +132,21 @@ def cached(key: Hashable, compute: Callable[[], Any], domains=DOMAINS) -> Any:
     return value
 
 
-def _mark(session, table_name) -> None:
-    for domain in WATCHED_TABLES.get(table_name, ()):
-        session.info.setdefault(_DIRTY, set()).add(domain)
+def visit_month_domain(month_key: str) -> str:
+    """The domain of one month's visit figures (``visits:2026-10``)."""
+    return f"visits:{month_key}"
+
+
+def _mark(session, table_name, obj=None) -> None:
+    domains = set(WATCHED_TABLES.get(table_name, ()))
+    if table_name == "visits" and obj is not None:
+        # A visit only changes the figures of the month(s) of its date, before and
+        # after the change; without a date to go by, every month.
+        history = inspect(obj).attrs.visit_date.history
+        days = [d for d in chain(history.added, history.deleted, history.unchanged) if d]
+        if days:
+            domains = {visit_month_domain(f"{d:%Y-%m}") for d in days}
+    session.info.setdefault(_DIRTY, set()).update(domains)
 
 
 def _table_name(obj) -> str | None:
@@ -145,7 +158,7 @@ def _table_name(obj) -> str | None:
 def _note_flush(session, _flush_context):
     # ``new``/``dirty``/``deleted`` still hold the pre-flush state here.
     for obj in chain(session.new, session.dirty, session.deleted):
-        _mark(session, _table_name(obj))
+        _mark(session, _table_name(obj), obj)
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -50,6 +50,8 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
 
     APP_VERSION = "0.1.0"
+    # Seconds the overview's figures may be reused while nothing is written (0: off).
+    METRICS_CACHE_SECONDS = int(os.environ.get("METRICS_CACHE_SECONDS", "60"))
 
 
 class TestConfig(Config):
@@ -61,3 +63,4 @@ class TestConfig(Config):
     REDIS_URL = None
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
+    METRICS_CACHE_SECONDS = 0  # tests that exercise the cache turn it on

@@ -160,3 +160,13 @@ def yellow_issue(ent: Enterprise, raised_by: User | None = None, **kw) -> Issue:
     now = utcnow()
     return issue(ent, raised_by, state=kw.pop("state", "in_progress"),
                  due_at=now + timedelta(days=1), warn_at=now - timedelta(hours=1), **kw)
+
+def issue_event(iss: Issue, action: str, at=None, actor: User | None = None, **kw):
+    """A timeline row for ``iss`` (tests that count events set ``at`` directly)."""
+    from crm.issues.models import IssueEvent
+
+    obj = IssueEvent(issue_id=iss.id, action=action, at=at or utcnow(),
+                     actor_id=actor.id if actor else None, **kw)
+    db.session.add(obj)
+    db.session.flush()
+    return obj

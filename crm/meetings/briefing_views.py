@@ -143,3 +143,18 @@ def make_final(briefing_id: int):
         db.session.commit()
         flash(_("Version %(v)d is now final.", v=briefing.version), "success")
     return redirect(url_for("briefings.detail", briefing_id=briefing.id))
+
+
+@bp.route("/<int:briefing_id>/tables.xlsx")
+@login_required
+def tables(briefing_id: int):
+    """The packet's tables as a spreadsheet, computed now from the same functions."""
+    from crm.meetings.packets import packet_context
+    from crm.meetings.tables import packet_workbook
+
+    briefing = _load(briefing_id)
+    data = packet_workbook(packet_context(briefing))
+    suffix = _("tables")
+    name = f"{packet_title(briefing)}-{suffix}.xlsx"
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

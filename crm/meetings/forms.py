@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -19,6 +21,8 @@ from crm.meetings.services import Period, month_period, quarter_period
 
 MONTH_RE = re.compile(r"^(20\d\d)-(0[1-9]|1[0-2])$")
 QUARTER_RE = re.compile(r"^(20\d\d)-Q([1-4])$")
+# The overview's month picker is lenient about spaces and a one-digit month.
+PICKER_MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 
 
 class MeetingForm(FlaskForm):
@@ -31,7 +35,7 @@ class MeetingForm(FlaskForm):
                           description=_l("For a review meeting, e.g. 2026-Q4"))
     period_start = DateField(_l("From"), validators=[Optional()])
     period_end = DateField(_l("To"), validators=[Optional()])
-    title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
+    title = StringField(_l("Meeting title"), validators=[Optional(), Length(max=200)])
     starts_at = DateTimeLocalField(_l("Time"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
     attendees = TextAreaField(_l("Attendees"), validators=[Optional(), Length(max=4000)])
@@ -72,7 +76,7 @@ class MeetingForm(FlaskForm):
 
 
 class MeetingEditForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")),
+    title = StringField(_l("Meeting title"), validators=[DataRequired(_l("Enter a title.")),
                                                  Length(max=200)])
     starts_at = DateTimeLocalField(_l("Time"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
@@ -128,3 +132,32 @@ class DecisionForm(FlaskForm):
     def validate_unit_id(self, field):
         if field.data not in {value for value, _label in field.choices if value}:
             raise ValidationError(_l("Choose the responsible unit."))
+
+
+class MonthForm(FlaskForm):
+    """The overview's month picker. Sent by GET (a bookmarkable address), so no CSRF
+    token; ``today`` is the local date the latest month allowed is taken from."""
+
+    class Meta:
+        csrf = False
+
+    month = StringField(_l("Month"), validators=[Optional()])
+
+    def __init__(self, formdata, today: date, **kwargs):
+        super().__init__(formdata=formdata, **kwargs)
+        self.today = today
+
+    def validate_month(self, field) -> None:
+        """YYYY-MM, a real month, not after the current one."""
+        match = PICKER_MONTH_RE.match(field.data or "")
+        if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+            raise ValidationError(_l("Enter a month such as 2026-10."))
+        if (int(match.group(1)), int(match.group(2))) > (self.today.year, self.today.month):
+            raise ValidationError(_l("Choose the current month or an earlier one."))
+
+    def chosen(self) -> tuple[int, int]:
+        """(year, month) asked for; the current month when none or an invalid one."""
+        match = PICKER_MONTH_RE.match(self.month.data or "")
+        if match and not self.month.errors:
+            return int(match.group(1)), int(match.group(2))
+        return self.today.year, self.today.month

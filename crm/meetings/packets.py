@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -130,10 +130,24 @@ def packet_context(briefing) -> dict:
     return context
 
 
+def month_glance(year: int, month: int, now) -> dict:
+    """The month's figures exactly as the coordinator's overview computes them
+    (``metrics.snapshot``), with visit coverage and the charts."""
+    from crm.liaisons.coverage import coverage, period_for
+    from crm.meetings import metrics
+    from crm.meetings.charts import month_charts
+
+    snap = metrics.snapshot(year, month, now)
+    period = period_for("month", date(year, month, 1))
+    return {"o": snap.overview, "charts": month_charts(snap),
+            "league": metrics.league(snap.overview.by_unit),
+            "coverage": coverage(period), "prev_coverage": coverage(period.previous())}
+
+
 def _joint_context(meeting, now) -> dict:
     prev, prev_decisions = previous_decisions(meeting)
     return {
-        "glance": None,
+        "glance": month_glance(meeting.period_start.year, meeting.period_start.month, now),
         "agenda": agenda_dossiers(meeting),
         "red_by_unit": red_list_by_unit(now),
         "prev_meeting": prev,
@@ -143,8 +157,85 @@ def _joint_context(meeting, now) -> dict:
     }
 
 
+def _months(start: date, end: date) -> list[tuple[date, date]]:
+    """The calendar months within [start, end] as (first, last) pairs."""
+    from crm.meetings.services import month_period
+
+    months, day = [], start.replace(day=1)
+    while day <= end:
+        p = month_period(day.year, day.month)
+        months.append((max(p.start, start), min(p.end, end)))
+        day = p.end + timedelta(days=1)
+    return months
+
+
+def commissioner_table(start: date, end: date, now) -> list[dict]:
+    """Per commissioner: coverage, visits, problems raised and resolved in the period."""
+    from crm.auth.models import UserRole
+    from crm.liaisons.coverage import Period as CoveragePeriod
+    from crm.liaisons.coverage import coverage_by
+    from crm.meetings import metrics
+
+    cov = coverage_by(CoveragePeriod("quarter", start, end), "commissioner")
+    visits = dict(db.session.execute(
+        select(Visit.author_id, func.count()).where(Visit.visit_date.between(start, end))
+        .group_by(Visit.author_id)).all())
+    figures = {f.key: f for f in metrics.group_figures(start, end, "commissioner", now)}
+    people = db.session.scalars(
+        select(User).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == "commissioner").order_by(User.display_name)
+        .options(selectinload(User.unit))).all()
+    rows = []
+    for u in people:
+        f = figures.get(u.id)
+        c = cov.get(u.id)
+        rows.append({"user": u, "coverage": c, "visits": visits.get(u.id, 0),
+                     "raised": f.raised if f else 0, "resolved": f.resolved if f else 0})
+    rows.sort(key=lambda r: (-(r["coverage"].rate or 0) if r["coverage"] else 1,
+                             r["user"].display_name))
+    return rows
+
+
+def typical_cases(meeting) -> list[dict]:
+    """The coordinator's typical cases with their problems, enterprises and timelines."""
+    from crm.issues.models import IssueEvent
+    from crm.meetings.models import TypicalCase
+
+    rows = db.session.execute(
+        select(TypicalCase, Issue).join(Issue, Issue.id == TypicalCase.issue_id)
+        .where(TypicalCase.meeting_id == meeting.id)
+        .options(selectinload(Issue.enterprise), selectinload(Issue.lead_unit))
+        .order_by(TypicalCase.position)).all()
+    ids = [issue.id for _case, issue in rows]
+    events = defaultdict(list)
+    if ids:
+        for event, actor in db.session.execute(
+            select(IssueEvent, User).outerjoin(User, User.id == IssueEvent.actor_id)
+            .where(IssueEvent.issue_id.in_(ids)).order_by(IssueEvent.at, IssueEvent.id)):
+            events[event.issue_id].append((event, actor))
+    return [{"case": case, "issue": issue, "events": events[issue.id]} for case, issue in rows]
+
+
 def _review_context(meeting, now) -> dict:
-    return {"glance": None}
+    from crm.liaisons.coverage import Period as CoveragePeriod
+    from crm.liaisons.coverage import coverage
+    from crm.meetings import metrics
+
+    start, end = meeting.period_start, meeting.period_end
+    months = []
+    for first, last in _months(start, end):
+        months.append({"start": first, "figures": metrics.county_figures(first, last, now),
+                       "visits": metrics.visits_summary(first, last),
+                       "coverage": coverage(CoveragePeriod("month", first, last))})
+    return {
+        "quarter": metrics.county_figures(start, end, now),
+        "quarter_visits": metrics.visits_summary(start, end),
+        "quarter_coverage": coverage(CoveragePeriod("quarter", start, end)),
+        "months": months,
+        "units": metrics.league(metrics.group_figures(start, end, "unit", now)),
+        "commissioners": commissioner_table(start, end, now),
+        "cases": typical_cases(meeting),
+    }
 
 
 def agenda_dossiers(meeting) -> list[dict]:

@@ -87,7 +87,7 @@ def test_export_xlsx(county, visits, client, login_as):
     first = dict(zip(values[0], values[2], strict=True))  # the older on-site visit: v1
     assert first["企业"] == "兴发制管有限公司" and first["走访方式"] == "实地走访"
     assert first["送政策"] == "制造业技术改造专项补贴" and first["要素"] == "用电：协调增容"
-    assert first["登记问题"] == f"{visits['problem'].number} 用电容量不足"
+    assert first["提出问题"] == f"{visits['problem'].number} 用电容量不足"
     # Text that looks like a formula stays text.
     assert first["走访情况"] == '=HYPERLINK("http://evil")'
     cell = [c for c in sheet[3] if c.value == '=HYPERLINK("http://evil")'][0]

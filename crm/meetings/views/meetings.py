@@ -1,30 +1,18 @@
-"""Meetings and the coordinator's overview."""
-from flask import Blueprint, render_template
+"""Meeting pages: list, create, agenda, decisions, minutes, typical cases, states."""
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from crm.auth.permissions import role_required
+from crm.meetings.views import bp
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import defer, selectinload
 
-bp = Blueprint("meetings", __name__)
-
-
-@bp.route("/overview")
-@role_required("coordinator")
-def overview():
-    """The coordinator's home: this month at a glance."""
-    return render_template("home/placeholder.html", heading=_("Overview"))
-
-
-# --- meetings --------------------------------------------------------------------------
-from flask import abort, flash, redirect, request, url_for  # noqa: E402
-from flask_login import current_user  # noqa: E402
-from sqlalchemy import select  # noqa: E402
-from sqlalchemy.orm import defer, selectinload  # noqa: E402
-
-from crm.core.timeutil import utcnow  # noqa: E402
-from crm.extensions import db  # noqa: E402
-from crm.issues.models import Issue  # noqa: E402
-from crm.meetings import services  # noqa: E402
-from crm.meetings.forms import (  # noqa: E402
+from crm.core.timeutil import utcnow
+from crm.extensions import db
+from crm.issues.models import Issue
+from crm.meetings import services
+from crm.meetings.forms import (
     DecisionForm,
     MeetingEditForm,
     MeetingForm,
@@ -33,7 +21,7 @@ from crm.meetings.forms import (  # noqa: E402
     QuestionForm,
     TypicalCaseForm,
 )
-from crm.meetings.models import (  # noqa: E402
+from crm.meetings.models import (
     BRIEFING_STATES,
     MEETING_KINDS,
     MEETING_STATES,

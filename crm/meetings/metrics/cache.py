@@ -1,0 +1,176 @@
+"""A small cache for the overview's figures, invalidated by writes.
+
+Each process keeps the few latest results (``METRICS_CACHE_SECONDS``, 60 s by default;
+0 turns the cache off). An entry is valid while the *data version* is unchanged and
+its time-to-live has not run out — the time limit bounds how stale a snapshot figure
+such as "overdue now" can get, since a problem turns red without any write.
+
+Data versions are kept per *domain* — ``problems`` (problems, their events and
+units, categories, workday overrides) and ``visits`` (assignments; a visit itself
+only touches the month of its date, ``visits:YYYY-MM``); names of units and
+enterprises belong to both — so that a visit logged does not throw away the problem
+figures, the costlier half, nor last month's visit figures. A domain's version moves
+whenever a transaction that wrote one of its tables commits (SQLAlchemy session
+events). With Redis (``REDIS_URL``) the versions live in Redis, so a write on any
+host invalidates every process; without Redis they are local to the process (the
+embedded single-host setup). Writes that bypass the ORM session (bulk loads on a raw
+connection) call ``invalidate()`` themselves.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict, defaultdict
+from itertools import chain
+from typing import Any, Callable, Hashable
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+DOMAINS = ("problems", "visits")
+WATCHED_TABLES = {
+    "issues": ("problems",), "issue_events": ("problems",), "issue_units": ("problems",),
+    "categories": ("problems",), "workday_overrides": ("problems",),
+    "visits": ("visits",), "assignments": ("visits",),
+    "units": DOMAINS, "enterprises": DOMAINS,
+}
+REDIS_KEY = "crm:metrics:version:{}"
+MAX_ENTRIES = 24
+_DIRTY = "crm_metrics_dirty"
+
+
+class _State:
+    """Per-application cache state (apps never share entries)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.entries: OrderedDict[Hashable, tuple[Any, float, Any]] = OrderedDict()
+        self.local_versions: defaultdict[str, int] = defaultdict(int)
+        self.redis = None
+        self.redis_url = None
+
+
+def _state(app) -> _State:
+    state = app.extensions.get("crm_metrics_cache")
+    if state is None:
+        state = app.extensions.setdefault("crm_metrics_cache", _State())
+    return state
+
+
+def _redis(app, state: _State):
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return None
+    if state.redis is None or state.redis_url != url:
+        from redis import Redis
+
+        state.redis = Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        state.redis_url = url
+    return state.redis
+
+
+def _version(app, state: _State, domains):
+    """The data version of ``domains``, or None when it cannot be read (no caching)."""
+    local = tuple(state.local_versions[d] for d in domains)
+    conn = _redis(app, state)
+    if conn is None:
+        return local
+    try:
+        shared = conn.mget([REDIS_KEY.format(d) for d in domains])
+    except Exception:  # noqa: BLE001 - Redis down: compute, do not fail the page
+        log.warning("metrics cache: Redis unavailable, computing without cache")
+        return None
+    return tuple(int(v or 0) for v in shared) + local
+
+
+def invalidate(app=None, domains=DOMAINS) -> None:
+    """Mark the cached figures of ``domains`` stale (here, and with Redis in every
+    process)."""
+    app = app or current_app._get_current_object()
+    state = _state(app)
+    with state.lock:
+        for d in domains:
+            state.local_versions[d] += 1
+    conn = _redis(app, state)
+    if conn is not None:
+        try:
+            pipe = conn.pipeline(transaction=False)
+            for d in domains:
+                pipe.incr(REDIS_KEY.format(d))
+            pipe.execute()
+        except Exception:  # noqa: BLE001 - a lost bump only costs one TTL of staleness
+            log.warning("metrics cache: could not bump the version in Redis")
+
+
+def cached(key: Hashable, compute: Callable[[], Any], domains=DOMAINS) -> Any:
+    """``compute()``'s result for ``key``, reused while no write has touched
+    ``domains`` and the entry is younger than ``METRICS_CACHE_SECONDS``."""
+    app = current_app._get_current_object()
+    ttl = float(app.config.get("METRICS_CACHE_SECONDS", 60) or 0)
+    if ttl <= 0:
+        return compute()
+    state = _state(app)
+    version = _version(app, state, tuple(domains))
+    if version is None:
+        return compute()
+    now = time.monotonic()
+    with state.lock:
+        entry = state.entries.get(key)
+        if entry is not None and entry[0] == version and entry[1] > now:
+            state.entries.move_to_end(key)
+            return entry[2]
+    value = compute()
+    with state.lock:
+        state.entries[key] = (version, now + ttl, value)
+        state.entries.move_to_end(key)
+        while len(state.entries) > MAX_ENTRIES:
+            state.entries.popitem(last=False)
+    return value
+
+
+def visit_month_domain(month_key: str) -> str:
+    """The domain of one month's visit figures (``visits:2026-10``)."""
+    return f"visits:{month_key}"
+
+
+def _mark(session, table_name, obj=None) -> None:
+    domains = set(WATCHED_TABLES.get(table_name, ()))
+    if table_name == "visits" and obj is not None:
+        # A visit only changes the figures of the month(s) of its date, before and
+        # after the change; without a date to go by, every month.
+        history = inspect(obj).attrs.visit_date.history
+        days = [d for d in chain(history.added, history.deleted, history.unchanged) if d]
+        if days:
+            domains = {visit_month_domain(f"{d:%Y-%m}") for d in days}
+    session.info.setdefault(_DIRTY, set()).update(domains)
+
+
+def _table_name(obj) -> str | None:
+    table = getattr(obj, "__table__", None)
+    return getattr(table, "name", None)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session, _flush_context):
+    # ``new``/``dirty``/``deleted`` still hold the pre-flush state here.
+    for obj in chain(session.new, session.dirty, session.deleted):
+        _mark(session, _table_name(obj), obj)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk(orm_execute_state):
+    # ORM-enabled INSERT/UPDATE/DELETE statements skip the flush.
+    if orm_execute_state.is_insert or orm_execute_state.is_update or orm_execute_state.is_delete:
+        table = getattr(orm_execute_state.statement, "table", None)
+        _mark(orm_execute_state.session, getattr(table, "name", None))
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_on_commit(session):
+    domains = session.info.pop(_DIRTY, None)
+    if domains and has_app_context():
+        invalidate(current_app._get_current_object(), tuple(sorted(domains)))

@@ -1,0 +1,110 @@
+"""The lists shown beside the figures: red problems by unit and problems escalated
+to the next joint meeting."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import func, select
+
+from crm.core.timeutil import to_local, utcnow
+from crm.extensions import db
+from crm.issues.deadlines import overrides_between
+from crm.issues.models import CLOCK_STATES, OPEN_STATES, Issue
+from crm.meetings.metrics.figures import WorkdayIndex
+
+
+@dataclass
+class RedProblem:
+    """An overdue problem on the red list."""
+
+    id: int
+    number: str
+    title: str
+    enterprise: Optional[str]
+    due_at: datetime
+    overdue_days: int  # working days past the due date, local dates
+
+
+@dataclass
+class RedUnit:
+    """A lead unit with its red problems (``count`` in all, the most overdue first)."""
+
+    key: Optional[int]
+    label: Optional[str]
+    count: int
+    problems: list[RedProblem]
+
+
+def red_list(now: datetime | None = None, per_unit: int = 5,
+             overrides: dict[date, bool] | None = None) -> list[RedUnit]:
+    """Red problems by lead unit, in one query: each unit's ``per_unit`` most overdue
+    and its total; units with the most red problems first."""
+    from crm.auth.models import Unit
+    from crm.enterprises.models import Enterprise
+
+    now = now or utcnow()
+    # Rank first, join names afterwards: only the kept rows meet the other tables.
+    inner = (
+        select(Issue.id, Issue.number, Issue.title, Issue.due_at, Issue.lead_unit_id,
+               Issue.enterprise_id,
+               # "+ 0": SQLite would otherwise read the table in lead-unit order.
+               func.row_number().over(partition_by=Issue.lead_unit_id + 0,
+                                      order_by=(Issue.due_at, Issue.id)).label("rank"),
+               func.count().over(partition_by=Issue.lead_unit_id + 0).label("total"))
+        .where(Issue.state.in_(CLOCK_STATES), Issue.due_at < now,
+               Issue.light_expr(now) == "red")
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(inner, Unit.name.label("unit"), Enterprise.name.label("enterprise"))
+        .outerjoin(Unit, Unit.id == inner.c.lead_unit_id)
+        .outerjoin(Enterprise, Enterprise.id == inner.c.enterprise_id)
+        .where(inner.c.rank <= per_unit)
+        .order_by(inner.c.total.desc(), Unit.name, inner.c.lead_unit_id, inner.c.rank)
+    ).all()
+    if not rows:
+        return []
+    today = to_local(now).date()
+    earliest = min(to_local(r.due_at).date() for r in rows)
+    if overrides is None:
+        overrides = overrides_between(earliest, today)
+    index = WorkdayIndex(min(earliest, today), today, overrides)
+    units: dict[Optional[int], RedUnit] = {}
+    for r in rows:
+        unit = units.setdefault(r.lead_unit_id, RedUnit(r.lead_unit_id, r.unit, r.total, []))
+        unit.problems.append(RedProblem(r.id, r.number, r.title, r.enterprise, r.due_at,
+                                        index.between(to_local(r.due_at).date(), today)))
+    return list(units.values())
+
+
+@dataclass
+class EscalatedProblem:
+    """An open problem escalated to the next joint meeting."""
+
+    id: int
+    number: str
+    title: str
+    enterprise: Optional[str]
+    unit_id: Optional[int]
+    unit: Optional[str]
+    state: str
+    light: Optional[str]
+
+
+def escalated_open(now: datetime | None = None, limit: int = 50) -> list[EscalatedProblem]:
+    """Open problems escalated to the next joint meeting, oldest first (one query)."""
+    from crm.auth.models import Unit
+    from crm.enterprises.models import Enterprise
+
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Issue.id, Issue.number, Issue.title, Enterprise.name, Issue.lead_unit_id,
+               Unit.name, Issue.state, Issue.light_expr(now))
+        .outerjoin(Unit, Unit.id == Issue.lead_unit_id)
+        .outerjoin(Enterprise, Enterprise.id == Issue.enterprise_id)
+        .where(Issue.is_escalated.is_(True), Issue.state.in_(OPEN_STATES))
+        .order_by(Issue.raised_at, Issue.id).limit(limit)
+    ).all()
+    return [EscalatedProblem(*r) for r in rows]

@@ -52,6 +52,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     from crm.issues.views import bp as issues_bp
     from crm.issues.views import rating_bp
     from crm.liaisons.views import bp as liaisons_bp
+    from crm.meetings.briefing_views import bp as briefings_bp
     from crm.meetings.views import bp as meetings_bp
 
     app.register_blueprint(web.bp)
@@ -62,6 +63,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.register_blueprint(issues_bp, url_prefix="/problems")
     app.register_blueprint(rating_bp)  # /r/<token>: short links for QR codes
     app.register_blueprint(meetings_bp, url_prefix="/meetings")
+    app.register_blueprint(briefings_bp, url_prefix="/briefings")
 
     web.init_app(app)
 

@@ -177,7 +177,7 @@ def init_app(app) -> None:
 
         ctx = {"languages": app.config["LANGUAGES"], "now_utc": utcnow(), "get_locale": get_locale,
                "role_labels": {r.value: label for r, label in ROLE_LABELS.items()}}
-        if current_user.is_authenticated:
+        if has_request_context() and current_user.is_authenticated:
             from crm.core.notify import unread_count
 
             ctx["nav"] = nav_items(current_user)

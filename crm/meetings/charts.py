@@ -96,3 +96,28 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float
                     f'<text x="{lx + 16}" y="12" font-size="12" fill="#212529">'
                     f'{escape(name)}</text>')
     return _svg(width, height, title, body, testid)
+
+
+# Red units drawn in the bar chart (the full list is in the table beside it).
+CHART_UNITS = 10
+
+
+def month_charts(snapshot) -> dict:
+    """The month's two charts, as on the overview and in the monthly packet: problems
+    raised and resolved by month, and overdue problems per lead unit."""
+    from flask_babel import format_date
+    from flask_babel import gettext as _
+
+    trend = snapshot.overview.trend
+    charts = {"trend": line_chart(
+        [format_date(t.period.start, "MMM") for t in trend],
+        [(_("Raised"), [t.raised for t in trend]), (_("Resolved"), [t.resolved for t in trend])],
+        title=_("Problems raised and resolved by month"), testid="chart-trend",
+    )}
+    if snapshot.red_units:
+        charts["red"] = bar_chart(
+            [(u.label or _("No lead unit"), u.count) for u in snapshot.red_units[:CHART_UNITS]],
+            title=_("Overdue problems per lead unit"), testid="chart-red",
+        )
+    return charts
+

@@ -1,15 +1,137 @@
-"""Meeting forms. Messages are Chinese through gettext."""
+"""Meeting forms. Chinese messages through gettext; typing kept on error."""
 from __future__ import annotations
 
 import re
+
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, ValidationError
-from wtforms.validators import Optional
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+from crm.meetings.services import Period, month_period, quarter_period
+
+MONTH_RE = re.compile(r"^(20\d\d)-(0[1-9]|1[0-2])$")
+QUARTER_RE = re.compile(r"^(20\d\d)-Q([1-4])$")
+# The overview's month picker is lenient about spaces and a one-digit month.
+PICKER_MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+
+
+class MeetingForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=[("joint", _l("Monthly joint meeting")),
+                                            ("review", _l("Quarterly review meeting")),
+                                            ("special", _l("Special meeting"))])
+    month = StringField(_l("Month"), validators=[Optional()],
+                        description=_l("For a joint meeting, e.g. 2026-11"))
+    quarter = StringField(_l("Quarter"), validators=[Optional()],
+                          description=_l("For a review meeting, e.g. 2026-Q4"))
+    period_start = DateField(_l("From"), validators=[Optional()])
+    period_end = DateField(_l("To"), validators=[Optional()])
+    title = StringField(_l("Meeting title"), validators=[Optional(), Length(max=200)])
+    starts_at = DateTimeLocalField(_l("Time"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    attendees = TextAreaField(_l("Attendees"), validators=[Optional(), Length(max=4000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then what depends on the kind (Optional() would otherwise stop
+        the per-field validators of empty fields)."""
+        ok = super().validate(extra_validators)
+        if self.kind.data == "joint" and not MONTH_RE.match((self.month.data or "").strip()):
+            self.month.errors.append(_l("Enter the month as YYYY-MM, e.g. 2026-11."))
+            ok = False
+        if self.kind.data == "review" and not QUARTER_RE.match(
+                (self.quarter.data or "").strip().upper()):
+            self.quarter.errors.append(_l("Enter the quarter as YYYY-Qn, e.g. 2026-Q4."))
+            ok = False
+        if self.kind.data == "special":
+            if not (self.title.data or "").strip():
+                self.title.errors.append(_l("A special meeting needs a title."))
+                ok = False
+            start, end = self.period_start.data, self.period_end.data
+            if not start or not end:
+                self.period_end.errors.append(_l("Enter the first and last day of the period."))
+                ok = False
+            elif end < start:
+                self.period_end.errors.append(_l("The period cannot end before it starts."))
+                ok = False
+        return ok
+
+    def period(self) -> Period:
+        """The meeting's period from whichever field its kind uses."""
+        if self.kind.data == "joint":
+            year, month = MONTH_RE.match(self.month.data.strip()).groups()
+            return month_period(int(year), int(month))
+        if self.kind.data == "review":
+            year, q = QUARTER_RE.match(self.quarter.data.strip().upper()).groups()
+            return quarter_period(int(year), int(q))
+        return Period(self.period_start.data, self.period_end.data)
+
+
+class MeetingEditForm(FlaskForm):
+    title = StringField(_l("Meeting title"), validators=[DataRequired(_l("Enter a title.")),
+                                                 Length(max=200)])
+    starts_at = DateTimeLocalField(_l("Time"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    attendees = TextAreaField(_l("Attendees"), validators=[Optional(), Length(max=4000)])
+
+
+class MinutesForm(FlaskForm):
+    minutes = TextAreaField(_l("Minutes"), validators=[Optional(), Length(max=50000)])
+    review_remarks = TextAreaField(_l("Review remarks"), validators=[Optional(),
+                                                                     Length(max=20000)])
+
+
+class ProposalForm(FlaskForm):
+    issue_number = StringField(_l("Problem number (optional)"),
+                               validators=[Optional(), Length(max=12)])
+    title = StringField(_l("Subject"), validators=[Optional(), Length(max=200)])
+    question = TextAreaField(_l("What the meeting is asked to decide"),
+                             validators=[Optional(), Length(max=4000)])
+
+    def validate_title(self, field):
+        if not (field.data or "").strip() and not (self.issue_number.data or "").strip():
+            raise ValidationError(_l("Give a subject or a problem number."))
+
+
+class QuestionForm(FlaskForm):
+    question = TextAreaField(_l("What the meeting is asked to decide"),
+                             validators=[Optional(), Length(max=4000)])
+
+
+class TypicalCaseForm(FlaskForm):
+    issue_number = StringField(_l("Problem number"), validators=[
+        DataRequired(_l("Enter the problem number, e.g. 2026-0137.")), Length(max=12)])
+    note = TextAreaField(_l("Why it is typical"), validators=[Optional(), Length(max=4000)])
+
+
+class DecisionForm(FlaskForm):
+    text = TextAreaField(_l("Decision"), validators=[
+        DataRequired(_l("Enter what was decided.")), Length(max=4000)])
+    unit_id = SelectField(_l("Responsible unit"), coerce=int, validate_choice=False)
+    due_date = DateField(_l("Deadline"), validators=[InputRequired(_l("Enter a deadline."))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from sqlalchemy import select
+
+        from crm.auth.models import Unit
+        from crm.extensions import db
+
+        units = db.session.scalars(select(Unit).where(Unit.is_active)
+                                   .order_by(Unit.kind, Unit.name))
+        self.unit_id.choices = [(0, _l("— choose —"))] + [(u.id, u.name) for u in units]
+
+    def validate_unit_id(self, field):
+        if field.data not in {value for value, _label in field.choices if value}:
+            raise ValidationError(_l("Choose the responsible unit."))
 
 
 class MonthForm(FlaskForm):
@@ -27,7 +149,7 @@ class MonthForm(FlaskForm):
 
     def validate_month(self, field) -> None:
         """YYYY-MM, a real month, not after the current one."""
-        match = MONTH_RE.match(field.data or "")
+        match = PICKER_MONTH_RE.match(field.data or "")
         if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
             raise ValidationError(_l("Enter a month such as 2026-10."))
         if (int(match.group(1)), int(match.group(2))) > (self.today.year, self.today.month):
@@ -35,7 +157,7 @@ class MonthForm(FlaskForm):
 
     def chosen(self) -> tuple[int, int]:
         """(year, month) asked for; the current month when none or an invalid one."""
-        match = MONTH_RE.match(self.month.data or "")
+        match = PICKER_MONTH_RE.match(self.month.data or "")
         if match and not self.month.errors:
             return int(match.group(1)), int(match.group(2))
         return self.today.year, self.today.month

@@ -20,7 +20,7 @@ TODAY = date(2026, 11, 2)
 def frozen(monkeypatch):
     """The page's clock set to Monday 2 November 2026, 10:00 in Shanghai."""
     monkeypatch.setattr("crm.meetings.metrics.utcnow", lambda: NOW)
-    monkeypatch.setattr("crm.meetings.views.local_today", lambda: TODAY)
+    monkeypatch.setattr("crm.meetings.views.overview.local_today", lambda: TODAY)
 
 
 def text_of(html: str, testid: str) -> str:

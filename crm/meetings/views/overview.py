@@ -1,23 +1,20 @@
-"""Meetings and the coordinator's overview."""
+"""The coordinator's overview: the month at a glance."""
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, render_template, request, url_for
-from flask_babel import format_date
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
 from crm.auth.permissions import role_required
 from crm.core.timeutil import local_today
 from crm.meetings import metrics
-from crm.meetings.charts import bar_chart, line_chart
+from crm.meetings.charts import month_charts
 from crm.meetings.forms import MonthForm
+from crm.meetings.views import bp
 
-bp = Blueprint("meetings", __name__)
 
-# Red units drawn in the bar chart; units and problems per unit on the red list (the
-# full list is one tap away).
-CHART_UNITS = 10
+# Units and problems per unit on the red list (the full list is one tap away).
 RED_UNITS = 12
 RED_PER_UNIT = 3
 
@@ -69,22 +66,6 @@ class ProblemLinks:
         }
 
 
-def overview_charts(snapshot: metrics.MonthSnapshot) -> dict:
-    """The overview's two SVG charts: the monthly trend and red problems by unit."""
-    trend = snapshot.overview.trend
-    charts = {"trend": line_chart(
-        [format_date(t.period.start, "MMM") for t in trend],
-        [(_("Raised"), [t.raised for t in trend]), (_("Resolved"), [t.resolved for t in trend])],
-        title=_("Problems raised and resolved by month"), testid="chart-trend",
-    )}
-    if snapshot.red_units:
-        charts["red"] = bar_chart(
-            [(u.label or _("No lead unit"), u.count) for u in snapshot.red_units[:CHART_UNITS]],
-            title=_("Overdue problems per lead unit"), testid="chart-red",
-        )
-    return charts
-
-
 @bp.route("/overview")
 @role_required("coordinator")
 def overview():
@@ -97,14 +78,7 @@ def overview():
     links = ProblemLinks()
     return render_template(
         "meetings/overview.html", form=form, data=snapshot, o=snapshot.overview,
-        league=metrics.league(snapshot.overview.by_unit), charts=overview_charts(snapshot),
+        league=metrics.league(snapshot.overview.by_unit), charts=month_charts(snapshot),
         today=form.today, red_units_shown=RED_UNITS, list_url=links.list,
         problem_url=links.problem, figure_links=links.figures,
     )
-
-
-@bp.route("/")
-@role_required("coordinator", "leader")
-def index():
-    """Meetings list."""
-    return render_template("home/placeholder.html", heading=_("Meetings"))

@@ -1,0 +1,160 @@
+"""Packet pages: request, watch the job, download, retry, make final."""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import defer
+
+from crm.auth.models import User
+from crm.auth.permissions import role_required
+from crm.extensions import db
+from crm.meetings import briefings
+from crm.meetings.briefing import pdf_filename
+from crm.meetings.models import Briefing, Meeting
+from crm.meetings.packets import packet_title
+
+bp = Blueprint("briefings", __name__)
+
+DISPATCH_MESSAGES = {
+    "queued": lambda: _("The packet is being generated in the background; this page "
+                        "refreshes itself."),
+    "inline": lambda: None,
+    "deferred": lambda: _("The background service is unavailable right now. The packet "
+                          "is queued and will be generated automatically when it is back."),
+}
+
+
+def can_see(user, briefing: Briefing) -> bool:
+    """Coordinators and admins see every packet; a leader sees their own portfolio and
+    the meeting packets (leaders attend the meetings)."""
+    if user.sees_all:
+        return True
+    if briefing.kind == "portfolio":
+        return briefing.leader_id == user.id
+    return user.has_role("leader")
+
+
+def _load(briefing_id: int) -> Briefing:
+    briefing = db.session.scalar(
+        select(Briefing).where(Briefing.id == briefing_id).options(defer(Briefing.pdf))
+    )
+    if briefing is None or not can_see(current_user, briefing):
+        abort(404)
+    return briefing
+
+
+def _start(kind: str, *, meeting=None, leader=None):
+    briefing = briefings.request_briefing(kind, current_user, meeting=meeting, leader=leader)
+    db.session.commit()
+    message = DISPATCH_MESSAGES[briefings.dispatch(briefing.id)]()
+    if message:
+        flash(message, "info")
+    return redirect(url_for("briefings.detail", briefing_id=briefing.id))
+
+
+@bp.route("/meeting/<int:meeting_id>", methods=["POST"])
+@role_required("coordinator")
+def for_meeting(meeting_id: int):
+    """Generate a new version of a meeting's packet."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    kind = "review" if meeting.kind == "review" else "joint"
+    return _start(kind, meeting=meeting)
+
+
+@bp.route("/portfolio", methods=["POST"])
+@role_required("leader", "coordinator")
+def for_portfolio():
+    """A leader's portfolio PDF: a leader asks for their own; a coordinator for any leader."""
+    leader = current_user
+    if current_user.sees_all and request.form.get("leader_id", "").isdigit():
+        leader = db.session.get(User, int(request.form["leader_id"]))
+        if leader is None or not leader.has_role("leader"):
+            abort(404)
+    elif not current_user.has_role("leader"):
+        abort(403)
+    return _start("portfolio", leader=leader)
+
+
+@bp.route("/<int:briefing_id>")
+@login_required
+def detail(briefing_id: int):
+    """The job's state; the page refreshes itself while the packet is being made."""
+    if briefings.reap_stale():
+        db.session.commit()
+    briefing = _load(briefing_id)
+    history = db.session.scalars(
+        select(Briefing).options(defer(Briefing.pdf)).where(
+            Briefing.kind == briefing.kind,
+            Briefing.meeting_id == briefing.meeting_id if briefing.meeting_id
+            else Briefing.leader_id == briefing.leader_id,
+        ).order_by(Briefing.version.desc())
+    ).all()
+    from crm.meetings.models import BRIEFING_STATES
+
+    return render_template("meetings/briefing_detail.html", briefing=briefing, history=history,
+                           title=packet_title(briefing), briefing_states=BRIEFING_STATES)
+
+
+@bp.route("/<int:briefing_id>/pdf")
+@login_required
+def download(briefing_id: int):
+    """The stored PDF (only once complete: a half-written file is never served)."""
+    briefing = _load(briefing_id)
+    if briefing.state != "success":
+        abort(404)
+    pdf = db.session.scalar(select(Briefing.pdf).where(Briefing.id == briefing.id))
+    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                         download_name=pdf_filename(briefing), etag=briefing.sha256,
+                         max_age=0)
+    return response
+
+
+@bp.route("/<int:briefing_id>/retry", methods=["POST"])
+@role_required("coordinator", "leader")
+def retry(briefing_id: int):
+    """Try a failed packet again."""
+    briefing = _load(briefing_id)
+    try:
+        briefings.retry(briefing, current_user)
+    except briefings.BriefingError:
+        flash(_("Only a failed packet can be retried."), "warning")
+        return redirect(url_for("briefings.detail", briefing_id=briefing.id))
+    db.session.commit()
+    message = DISPATCH_MESSAGES[briefings.dispatch(briefing.id)]()
+    if message:
+        flash(message, "info")
+    return redirect(url_for("briefings.detail", briefing_id=briefing.id))
+
+
+@bp.route("/<int:briefing_id>/final", methods=["POST"])
+@role_required("coordinator")
+def make_final(briefing_id: int):
+    """Mark a finished packet final (定稿); it can never change afterwards."""
+    briefing = _load(briefing_id)
+    try:
+        briefings.mark_final(briefing, current_user)
+    except briefings.BriefingError:
+        flash(_("Only a finished packet can be made final."), "warning")
+    else:
+        db.session.commit()
+        flash(_("Version %(v)d is now final.", v=briefing.version), "success")
+    return redirect(url_for("briefings.detail", briefing_id=briefing.id))
+
+
+@bp.route("/<int:briefing_id>/tables.xlsx")
+@login_required
+def tables(briefing_id: int):
+    """The packet's tables as a spreadsheet, computed now from the same functions."""
+    from crm.meetings.packets import packet_context
+    from crm.meetings.tables import packet_workbook
+
+    briefing = _load(briefing_id)
+    data = packet_workbook(packet_context(briefing))
+    suffix = _("tables")
+    name = f"{packet_title(briefing)}-{suffix}.xlsx"
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,150 @@
+"""Requesting, dispatching, finalising and reaping packet (Briefing) jobs."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from crm.core import audit
+from crm.core.timeutil import utcnow
+from crm.extensions import db
+from crm.meetings.models import Briefing
+
+log = logging.getLogger(__name__)
+
+
+class BriefingError(Exception):
+    """A refused briefing operation; ``str(exc)`` is the message to show."""
+
+
+def request_briefing(kind: str, actor, *, meeting=None, leader=None) -> Briefing:
+    """Create the next version of a packet in state ``pending`` (the caller commits,
+    then calls ``dispatch``)."""
+    subject = Briefing.meeting_id == meeting.id if meeting is not None else \
+        Briefing.leader_id == leader.id
+    last = db.session.scalar(
+        select(func.max(Briefing.version)).where(Briefing.kind == kind, subject)
+    ) or 0
+    briefing = Briefing(
+        kind=kind,
+        meeting_id=meeting.id if meeting is not None else None,
+        leader_id=leader.id if leader is not None else None,
+        version=last + 1,
+        state="pending",
+        requested_by_id=getattr(actor, "id", None),
+        requested_at=utcnow(),
+    )
+    db.session.add(briefing)
+    db.session.flush()
+    return briefing
+
+
+def dispatch(briefing_id: int) -> str:
+    """Hand a committed, pending briefing to the job queue (or render it inline).
+
+    Returns ``queued``, ``inline`` or ``deferred`` (Redis configured but unreachable:
+    the briefing stays pending and ``requeue_pending`` sends it later). Never raises
+    for a rendering failure: the Briefing row then says ``failed``.
+    """
+    from redis.exceptions import RedisError
+
+    from crm.jobs import enqueue
+    from crm.meetings.tasks import build_briefing
+
+    try:
+        queued = enqueue(build_briefing, briefing_id)
+    except RedisError as exc:
+        db.session.rollback()
+        log.warning("queue unavailable, briefing %s deferred: %s", briefing_id, exc)
+        return "deferred"
+    except Exception:  # noqa: BLE001 - inline rendering failed; the row says why
+        db.session.rollback()
+        return "inline"
+    if queued.inline:
+        return "inline"
+    briefing = db.session.get(Briefing, briefing_id)
+    if briefing is not None and briefing.state == "pending":
+        briefing.job_id = queued.job_id
+        db.session.commit()
+    return "queued"
+
+
+def retry(briefing: Briefing, actor) -> Briefing:
+    """Put a failed briefing back to pending (the caller commits and dispatches)."""
+    if briefing.state != "failed":
+        raise BriefingError("only a failed packet can be retried")
+    briefing.state = "pending"
+    briefing.error = None
+    briefing.started_at = briefing.finished_at = None
+    briefing.job_id = None
+    briefing.requested_at = utcnow()
+    db.session.flush()
+    return briefing
+
+
+def mark_final(briefing: Briefing, actor) -> Briefing:
+    """Mark a successful packet as final (定稿): it never changes afterwards."""
+    if briefing.state != "success":
+        raise BriefingError("only a finished packet can be made final")
+    if not briefing.is_final:
+        briefing.is_final = True
+        db.session.flush()
+        audit.record(actor, "finalise", briefing, after={"sha256": briefing.sha256,
+                                                         "version": briefing.version},
+                     summary=f"定稿 v{briefing.version}")
+    return briefing
+
+
+def reap_stale(now=None) -> int:
+    """Mark failed the briefings whose job died (worker killed, job lost or timed out).
+
+    A running briefing whose rq job is gone, failed or stopped, or that has run longer
+    than the job timeout, can never finish: the coordinator must see it failed and be
+    able to retry. Returns how many were marked.
+    """
+    now = now or utcnow()
+    timeout = timedelta(seconds=current_app.config["JOB_TIMEOUT"] + 60)
+    rows = db.session.scalars(select(Briefing).where(Briefing.state == "running")).all()
+    dead = []
+    job_states = _job_states([b.job_id for b in rows if b.job_id])
+    for b in rows:
+        state = job_states.get(b.job_id) if b.job_id else None
+        if (b.started_at and now - b.started_at > timeout) or state in ("failed", "stopped",
+                                                                         "canceled", "missing"):
+            dead.append(b)
+    for b in dead:
+        b.state = "failed"
+        b.finished_at = now
+        b.error = "生成过程中断（后台任务已退出或超时），请点击“重试”。"
+    db.session.flush()
+    return len(dead)
+
+
+def _job_states(job_ids: list[str]) -> dict[str, str]:
+    """rq status of each job id (``missing`` when Redis no longer has it)."""
+    if not job_ids or not current_app.config.get("REDIS_URL"):
+        return {}
+    from redis.exceptions import RedisError
+    from rq.job import Job
+
+    from crm.jobs import redis_connection
+
+    try:
+        conn = redis_connection()
+        jobs = Job.fetch_many(job_ids, connection=conn)
+    except RedisError:
+        return {}
+    return {jid: (job.get_status(refresh=False) if job is not None else "missing")
+            for jid, job in zip(job_ids, jobs)}
+
+
+def requeue_pending(max_age_seconds: int = 60) -> int:
+    """Dispatch pending briefings that have no job (queued while Redis was down)."""
+    cutoff = utcnow() - timedelta(seconds=max_age_seconds)
+    ids = db.session.scalars(select(Briefing.id).where(
+        Briefing.state == "pending", Briefing.job_id.is_(None), Briefing.requested_at < cutoff
+    )).all()
+    db.session.commit()
+    return sum(1 for bid in ids if dispatch(bid) in ("queued", "inline"))

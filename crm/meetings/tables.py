@@ -1,0 +1,95 @@
+"""The packet's tables as an .xlsx workbook (the same data as the PDF)."""
+from __future__ import annotations
+
+import io
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from crm.meetings import metrics
+
+
+def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list]) -> None:
+    ws = wb.create_sheet(title[:31])
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        # Text that a spreadsheet would run as a formula stays text.
+        ws.append([f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
+    for column in ws.columns:
+        width = max(len(str(c.value or "")) for c in column)
+        ws.column_dimensions[column[0].column_letter].width = min(60, max(8, width * 2))
+
+
+def _figure_rows(f) -> list:
+    return [f.label or _("No lead unit"), f.raised, f.resolved, metrics.percent(f.resolution_rate),
+            metrics.percent(f.on_time_rate),
+            None if f.avg_days is None else round(f.avg_days, 1),
+            metrics.percent(f.satisfaction_rate), f.supervised]
+
+
+def packet_workbook(context: dict) -> bytes:
+    """A workbook with one sheet per table of the packet described by ``context``
+    (``crm.meetings.packets.packet_context``)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    unit_header = [_("Lead unit"), _("Raised"), _("Resolved"), _("Resolution rate"),
+                   _("On-time rate"), _("Average days"), _("Satisfaction"), _("Supervised")]
+    if context.get("glance"):
+        o = context["glance"]["o"]
+        rows = [[_("Visits"), o.visits.visits, o.previous_visits.visits]]
+        for name, label in (("raised", _("Problems raised")), ("resolved", _("Problems resolved")),
+                            ("reopened", _("Reopened")), ("supervised", _("Supervised")),
+                            ("overdue_now", _("Overdue now"))):
+            rows.append([label, getattr(o.current, name), getattr(o.previous, name)])
+        for name, label in (("resolution_rate", _("Resolution rate")),
+                            ("on_time_rate", _("On-time rate")),
+                            ("satisfaction_rate", _("Satisfaction"))):
+            rows.append([label, metrics.percent(getattr(o.current, name)),
+                         metrics.percent(getattr(o.previous, name))])
+        _sheet(wb, _("The period at a glance"), [_("Figure"), _("This month"), _("Last month")],
+               rows)
+        _sheet(wb, _("Units"), unit_header, [_figure_rows(f) for f in context["glance"]["league"]])
+    if "red_by_unit" in context:
+        _sheet(wb, _("Overdue problems by unit"),
+               [_("Lead unit"), _("Number"), _("Problem"), _("Enterprise"), _("Due"),
+                _("Supervised")],
+               [[unit.name if unit else "", i.number, i.title, e.name if e else "",
+                 i.due_at.strftime("%Y-%m-%d") if i.due_at else "", i.supervise_count]
+                for unit, items in context["red_by_unit"] for i, e in items])
+    if "prev_decisions" in context:
+        _sheet(wb, _("Progress of the last meeting’s decisions"),
+               [_("Decision"), _("Responsible unit"), _("Due"), _("Progress")],
+               [[d.text, d.unit.name, d.due_date.isoformat(),
+                 context["issue_states"][d.issue.state] if d.issue else ""]
+                for d in context["prev_decisions"]])
+    if "leaders" in context:
+        _sheet(wb, _("Each leader’s enterprises"),
+               [_("Leader"), _("Enterprise"), _("Role"), _("Visited"), _("Open problems"),
+                _("Overdue")],
+               [[s["leader"].display_name, r["name"], context["assignment_roles"][r["role"]],
+                 _("Yes") if r["visited"] else _("No"), r["open"], r["red"]]
+                for s in context["leaders"] for r in s["rows"]])
+    if "units" in context:
+        _sheet(wb, _("Units"), unit_header, [_figure_rows(f) for f in context["units"]])
+    if "commissioners" in context:
+        _sheet(wb, _("Commissioners"),
+               [_("Commissioner"), _("Unit"), _("Visit coverage"), _("Visits"), _("Raised"),
+                _("Resolved")],
+               [[r["user"].display_name, r["user"].unit.name if r["user"].unit else "",
+                 f"{r['coverage'].percent}%" if r["coverage"] and r["coverage"].percent is not None
+                 else "", r["visits"], r["raised"], r["resolved"]]
+                for r in context["commissioners"]])
+    if "dossiers" in context and context.get("leader") is not None:
+        _sheet(wb, _("Overview of the enterprises"),
+               [_("Enterprise"), _("Last visit"), _("Open problems"), _("Overdue")],
+               [[d["enterprise"].name,
+                 d["visits"][0][0].visit_date.isoformat() if d["visits"] else "",
+                 len(d["open_issues"]), d["red"]] for d in context["dossiers"]])
+    if not wb.sheetnames:
+        wb.create_sheet(_("Contents"))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

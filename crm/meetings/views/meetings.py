@@ -1,0 +1,278 @@
+"""Meeting pages: list, create, agenda, decisions, minutes, typical cases, states."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from crm.auth.permissions import role_required
+from crm.meetings.views import bp
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import defer, selectinload
+
+from crm.core.timeutil import utcnow
+from crm.extensions import db
+from crm.issues.models import Issue
+from crm.meetings import services
+from crm.meetings.forms import (
+    DecisionForm,
+    MeetingEditForm,
+    MeetingForm,
+    MinutesForm,
+    ProposalForm,
+    QuestionForm,
+    TypicalCaseForm,
+)
+from crm.meetings.models import (
+    BRIEFING_STATES,
+    MEETING_KINDS,
+    MEETING_STATES,
+    AgendaItem,
+    Briefing,
+    Meeting,
+    TypicalCase,
+)
+
+PER_PAGE = 20
+
+
+def _meeting_or_404(meeting_id: int) -> Meeting:
+    return db.get_or_404(Meeting, meeting_id)
+
+
+def _back(meeting: Meeting, anchor: str = ""):
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id) + anchor)
+
+
+def _issue_by_number(number: str) -> Issue | None:
+    return db.session.scalar(select(Issue).where(Issue.number == (number or "").strip()))
+
+
+@bp.route("/")
+@role_required("coordinator", "leader")
+def index():
+    """All meetings, newest period first."""
+    page = db.paginate(select(Meeting).order_by(Meeting.period_start.desc(), Meeting.id.desc()),
+                       per_page=PER_PAGE, error_out=False)
+    return render_template("meetings/index.html", page=page, kinds=MEETING_KINDS,
+                           states=MEETING_STATES)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("coordinator")
+def new():
+    """Create a joint meeting, a review meeting or a special meeting."""
+    form = MeetingForm()
+    if form.validate_on_submit():
+        meeting = services.create_meeting(
+            form.kind.data, form.period(), current_user, title=form.title.data,
+            starts_at=form.starts_at.data, place=form.place.data, attendees=form.attendees.data)
+        db.session.commit()
+        flash(_("Meeting %(title)s created.", title=meeting.title), "success")
+        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    return render_template("meetings/new.html", form=form)
+
+
+@bp.route("/<int:meeting_id>")
+@role_required("coordinator", "leader")
+def detail(meeting_id: int, decision_form: DecisionForm | None = None):
+    """The meeting: agenda, decisions, minutes, packets."""
+    meeting = _meeting_or_404(meeting_id)
+    agenda = db.session.scalars(
+        select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+        .options(selectinload(AgendaItem.issue).selectinload(Issue.enterprise),
+                 selectinload(AgendaItem.issue).selectinload(Issue.lead_unit))
+        .order_by(AgendaItem.position, AgendaItem.id)
+    ).all()
+    cases = db.session.execute(
+        select(TypicalCase, Issue).join(Issue, Issue.id == TypicalCase.issue_id)
+        .where(TypicalCase.meeting_id == meeting.id).order_by(TypicalCase.position)
+    ).all()
+    packets = db.session.scalars(
+        select(Briefing).options(defer(Briefing.pdf)).where(Briefing.meeting_id == meeting.id)
+        .order_by(Briefing.version.desc())
+    ).all()
+    from crm.meetings.decisions import decisions_of
+
+    return render_template(
+        "meetings/detail.html", meeting=meeting, agenda=agenda, cases=cases, packets=packets,
+        decisions=decisions_of(meeting), kinds=MEETING_KINDS, states=MEETING_STATES,
+        briefing_states=BRIEFING_STATES, now=utcnow(),
+        edit_form=MeetingEditForm(obj=meeting), minutes_form=MinutesForm(obj=meeting),
+        proposal_form=ProposalForm(formdata=None), case_form=TypicalCaseForm(formdata=None),
+        question_form=QuestionForm(formdata=None),
+        decision_form=decision_form or DecisionForm(formdata=None),
+    )
+
+
+def _refused(meeting: Meeting, exc: Exception, anchor: str = ""):
+    flash(str(exc), "warning")
+    return _back(meeting, anchor)
+
+
+@bp.route("/<int:meeting_id>/edit", methods=["POST"])
+@role_required("coordinator")
+def edit(meeting_id: int):
+    """Change title, time, place and attendees."""
+    meeting = _meeting_or_404(meeting_id)
+    form = MeetingEditForm()
+    if form.validate_on_submit():
+        services.update_meeting(meeting, {k: form.data[k] for k in
+                                          ("title", "starts_at", "place", "attendees")},
+                                current_user)
+        db.session.commit()
+        flash(_("Saved."), "success")
+    else:
+        flash(" ".join(e for errs in form.errors.values() for e in errs), "danger")
+    return _back(meeting)
+
+
+@bp.route("/<int:meeting_id>/agenda/build", methods=["POST"])
+@role_required("coordinator")
+def agenda_build(meeting_id: int):
+    """Add the escalated and repeatedly supervised red problems to the agenda."""
+    meeting = _meeting_or_404(meeting_id)
+    try:
+        added = services.build_agenda(meeting, current_user, utcnow())
+    except services.MeetingError as exc:
+        return _refused(meeting, exc, "#agenda")
+    db.session.commit()
+    flash(_("%(n)d items added to the agenda.", n=added), "success")
+    return _back(meeting, "#agenda")
+
+
+@bp.route("/<int:meeting_id>/agenda", methods=["POST"])
+@role_required("coordinator", "leader")
+def agenda_add(meeting_id: int):
+    """A proposal for the agenda (leaders and coordinators)."""
+    meeting = _meeting_or_404(meeting_id)
+    form = ProposalForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errs in form.errors.values() for e in errs), "danger")
+        return _back(meeting, "#agenda")
+    issue = None
+    if (form.issue_number.data or "").strip():
+        issue = _issue_by_number(form.issue_number.data)
+        from crm.issues.models import can_view_issue
+
+        if issue is None or not can_view_issue(current_user, issue):
+            flash(_("No problem with number %(n)s.", n=form.issue_number.data.strip()), "danger")
+            return _back(meeting, "#agenda")
+    try:
+        services.add_agenda_item(meeting, current_user, issue=issue, title=form.title.data,
+                                 question=form.question.data)
+    except services.MeetingError as exc:
+        return _refused(meeting, exc, "#agenda")
+    db.session.commit()
+    flash(_("Added to the agenda."), "success")
+    return _back(meeting, "#agenda")
+
+
+def _item_or_404(meeting: Meeting, item_id: int) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        abort(404)
+    return item
+
+
+@bp.route("/<int:meeting_id>/agenda/<int:item_id>", methods=["POST"])
+@role_required("coordinator")
+def agenda_item(meeting_id: int, item_id: int):
+    """Move an item up or down, remove it, or set the question put to the meeting."""
+    meeting = _meeting_or_404(meeting_id)
+    item = _item_or_404(meeting, item_id)
+    action = request.form.get("action")
+    try:
+        if action in ("up", "down"):
+            services.move_agenda_item(item, -1 if action == "up" else 1, current_user)
+        elif action == "remove":
+            services.remove_agenda_item(item, current_user)
+        elif action == "question":
+            form = QuestionForm()
+            if not form.validate_on_submit():
+                flash(" ".join(e for errs in form.errors.values() for e in errs), "danger")
+                return _back(meeting, "#agenda")
+            services.set_question(item, form.question.data or "", current_user)
+        else:
+            abort(400)
+    except services.MeetingError as exc:
+        return _refused(meeting, exc, "#agenda")
+    db.session.commit()
+    return _back(meeting, "#agenda")
+
+
+@bp.route("/<int:meeting_id>/minutes", methods=["POST"])
+@role_required("coordinator")
+def minutes(meeting_id: int):
+    """Save the minutes (and, for a review meeting, the coordinator's remarks)."""
+    meeting = _meeting_or_404(meeting_id)
+    form = MinutesForm()
+    if form.validate_on_submit():
+        services.update_meeting(meeting, {"minutes": form.minutes.data,
+                                          "review_remarks": form.review_remarks.data},
+                                current_user)
+        db.session.commit()
+        flash(_("Saved."), "success")
+    else:
+        flash(" ".join(e for errs in form.errors.values() for e in errs), "danger")
+    return _back(meeting, "#minutes")
+
+
+@bp.route("/<int:meeting_id>/cases", methods=["POST"])
+@role_required("coordinator")
+def case_add(meeting_id: int):
+    """Choose a typical case for the review packet."""
+    meeting = _meeting_or_404(meeting_id)
+    form = TypicalCaseForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errs in form.errors.values() for e in errs), "danger")
+        return _back(meeting, "#cases")
+    issue = _issue_by_number(form.issue_number.data)
+    if issue is None:
+        flash(_("No problem with number %(n)s.", n=form.issue_number.data.strip()), "danger")
+        return _back(meeting, "#cases")
+    try:
+        services.add_typical_case(meeting, issue, form.note.data, current_user)
+    except services.MeetingError as exc:
+        return _refused(meeting, exc, "#cases")
+    db.session.commit()
+    return _back(meeting, "#cases")
+
+
+@bp.route("/<int:meeting_id>/advance", methods=["POST"])
+@role_required("coordinator")
+def advance(meeting_id: int):
+    """Move the meeting to its next state."""
+    meeting = _meeting_or_404(meeting_id)
+    try:
+        services.advance(meeting, current_user)
+    except services.MeetingError as exc:
+        return _refused(meeting, exc)
+    db.session.commit()
+    flash(_("The meeting is now: %(state)s.", state=MEETING_STATES[meeting.state]), "success")
+    return _back(meeting)
+
+
+@bp.route("/<int:meeting_id>/decisions", methods=["POST"])
+@role_required("coordinator")
+def decision_add(meeting_id: int):
+    """Record a decision: it is dispatched to the responsible unit and tracked like a
+    problem until done."""
+    from crm.auth.models import Unit
+    from crm.issues.workflow import WorkflowError
+    from crm.meetings.decisions import add_decision
+
+    meeting = _meeting_or_404(meeting_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        unit = db.session.get(Unit, form.unit_id.data)
+        try:
+            add_decision(meeting, form.text.data, unit, form.due_date.data, current_user)
+        except WorkflowError as exc:
+            db.session.rollback()
+            target = {"due_date": form.due_date, "unit_id": form.unit_id}.get(exc.field,
+                                                                             form.text)
+            target.errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Decision recorded and dispatched."), "success")
+            return _back(meeting, "#decisions")
+    return detail(meeting_id, decision_form=form), 400

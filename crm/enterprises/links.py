@@ -1,28 +1,20 @@
-"""Paths to pages other modules serve, and the printable QR code.
-
-The visit form (``/visits/new/<id>``) and the problem page (``/problems/<id>``) are
-built by their own modules; their paths are fixed by the product, so they are written
-as plain paths here rather than looked up by endpoint.
-"""
+"""Paths to pages other modules serve (the visit form, the problem page), and the
+printable QR code."""
 from __future__ import annotations
 
 import segno
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context, request, url_for
 from markupsafe import Markup
-
-
-def _prefix() -> str:
-    return request.script_root if has_request_context() else ""
 
 
 def visit_form_path(enterprise_id: int) -> str:
     """The page where a signed-in commissioner logs a visit to the enterprise."""
-    return f"{_prefix()}/visits/new/{int(enterprise_id)}"
+    return url_for("liaisons.new_visit", enterprise_id=int(enterprise_id))
 
 
 def problem_path(issue_id: int) -> str:
     """The problem page."""
-    return f"{_prefix()}/problems/{int(issue_id)}"
+    return url_for("issues.detail", issue_id=int(issue_id))
 
 
 def absolute_url(path: str) -> str:

@@ -55,3 +55,20 @@ def test_empty_portfolio(client, login_as):
     login_as("leader")
     html = client.get("/enterprises/mine").get_data(as_text=True)
     assert "尚未为您分配包联企业" in html and "我包联的企业" in html
+
+
+def test_portfolio_offers_the_pdf_and_lists_enterprises_not_visited_for_two_weeks(client, login_as):
+    leader = login_as("leader")
+    quiet = factories.enterprise(name="久未走访有限公司")
+    factories.assignment(quiet, leader, "leader_a", start=local_today() - timedelta(days=60))
+    commissioner = factories.user(roles=["commissioner"])
+    factories.assignment(quiet, commissioner, "commissioner",
+                         start=local_today() - timedelta(days=60))
+    factories.visit(quiet, commissioner, local_today() - timedelta(days=20))
+    db.session.commit()
+    html = client.get("/enterprises/mine").get_data(as_text=True)
+    stale = html[html.index('data-testid="stale-list"'):]
+    assert "久未走访有限公司" in stale and "已 20 天" in stale
+    assert 'data-testid="portfolio-pdf"' in html
+    r = client.post_form("/briefings/portfolio")
+    assert r.status_code == 302 and "/briefings/" in r.headers["Location"]

@@ -17,6 +17,9 @@ def portfolio():
     """One card per enterprise I hold as leader A or B, red problems first."""
     now, today = utcnow(), local_today()
     cards = pages.portfolio(current_user, now, today)
+    from crm.liaisons.coverage import stale_enterprises
+
     return render_template("enterprises/portfolio.html", cards=cards, now=now,
                            away_now=is_away(current_user, today),
-                           periods=absences_of(current_user))
+                           periods=absences_of(current_user),
+                           stale=stale_enterprises(leader=current_user, today=today))

@@ -98,33 +98,11 @@ def commissioner_ids(enterprise_ids: Iterable[int], on: date | None = None) -> d
 
 
 def leaders_for(enterprise_ids: Iterable[int], on: date | None = None) -> dict[int, set[int]]:
-    """{enterprise id: the leaders to tell on ``on``}: leader A, or leader B while A is
-    away or when there is no A (two queries)."""
-    from crm.liaisons.models import Assignment, LeaderAbsence
+    """{enterprise id: the leaders to tell on ``on``}: leader A, plus leader B while A is
+    away; B alone when there is no A (``crm.liaisons.assignments`` owns the rule)."""
+    from crm.liaisons.assignments import leader_recipients_by_enterprise
 
-    on = on or local_today()
-    ids = {e for e in enterprise_ids if e}
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(Assignment.enterprise_id, Assignment.user_id, Assignment.role).where(
-            Assignment.enterprise_id.in_(ids), Assignment.role.in_(("leader_a", "leader_b")),
-            _active_on(on))).all()
-    a_ids = {uid for _e, uid, role in rows if role == "leader_a"}
-    away = set()
-    if a_ids:
-        away = set(db.session.scalars(
-            select(LeaderAbsence.user_id).where(
-                LeaderAbsence.user_id.in_(a_ids), LeaderAbsence.start_date <= on,
-                LeaderAbsence.end_date >= on)))
-    by_ent: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
-    for eid, uid, role in rows:
-        by_ent[eid][role].add(uid)
-    out: dict[int, set[int]] = {}
-    for eid, roles in by_ent.items():
-        present_a = roles["leader_a"] - away
-        out[eid] = present_a if present_a else set(roles["leader_b"])
-    return out
+    return leader_recipients_by_enterprise(enterprise_ids, on)
 
 
 def leaders_to_notify(enterprise, on: date | None = None) -> set[int]:

@@ -281,6 +281,13 @@ class LeaderState:
         """True when B stands in for an away A."""
         return self.leader_a is not None and self.acting is self.leader_b
 
+    @property
+    def recipients(self) -> set[int]:
+        """Who receives the enterprise's notices: A (who reads them on return), plus B
+        while B acts for A; B alone when there is no A."""
+        ids = {u.id for u in (self.leader_a, self.acting) if u is not None}
+        return ids
+
 
 def leader_states(enterprise_ids: Iterable[int], on: date | None = None
                   ) -> dict[int, LeaderState]:
@@ -327,10 +334,15 @@ def notification_recipients_for_leader(leader: User | int, enterprise=None,
     return [uid] + sorted(deputies)
 
 
+def leader_recipients_by_enterprise(enterprise_ids: Iterable[int], on: date | None = None
+                                    ) -> dict[int, set[int]]:
+    """{enterprise id: the leaders to notify} for many enterprises in two queries (see
+    ``LeaderState.recipients``)."""
+    ids = [e for e in set(enterprise_ids) if e]
+    return {eid: state.recipients for eid, state in leader_states(ids, on).items()}
+
+
 def leader_recipients(enterprise, on: date | None = None) -> list[int]:
     """User ids to notify as "the enterprise's leader": A, plus B while A is away;
     B alone when no A is assigned."""
-    state = leader_states([enterprise.id], on)[enterprise.id]
-    if state.leader_a is None:
-        return [state.leader_b.id] if state.leader_b is not None else []
-    return notification_recipients_for_leader(state.leader_a, enterprise, on)
+    return sorted(leader_recipients_by_enterprise([enterprise.id], on)[enterprise.id])

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -111,6 +111,20 @@ def _begin_write() -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _note_status_seen(enterprise, visit: Visit, actor) -> None:
+    """The operating status seen on the latest visit becomes the enterprise's status,
+    so nobody enters the same fact twice (audited as an enterprise update)."""
+    from crm.enterprises.services import update_enterprise
+
+    if not visit.status_seen or visit.status_seen == enterprise.status:
+        return
+    later = db.session.scalar(select(func.count()).select_from(Visit).where(
+        Visit.enterprise_id == enterprise.id, Visit.id != visit.id,
+        Visit.visit_date > visit.visit_date))
+    if not later:
+        update_enterprise(enterprise, {"status": visit.status_seen}, actor)
+
+
 def record_visit(enterprise, data: dict, actor) -> tuple[Visit, list[Issue], bool]:
     """Store a visit with its deliveries, photos and problems (each a new Issue).
 
@@ -145,6 +159,7 @@ def record_visit(enterprise, data: dict, actor) -> tuple[Visit, list[Issue], boo
             raise
         return stored, [], False
     issues = _raise_problems(enterprise, visit, data.get("problems") or [], actor)
+    _note_status_seen(enterprise, visit, actor)
     after = visit_snapshot(visit)
     after["issue_ids"] = [i.id for i in issues]
     audit.record(actor, "create", visit, after=after,

@@ -263,3 +263,20 @@ def test_location_is_optional_and_kept_when_given(county, client, login_as):
     assert client.post_form(f"/visits/new/{county.ent.id}", data).status_code == 302
     visit = db.session.scalar(select(Visit))
     assert (round(visit.latitude, 4), round(visit.longitude, 4)) == (26.0745, 119.2965)
+
+
+def test_status_seen_on_the_latest_visit_updates_the_enterprise(county, client, login_as):
+    login_as(county.com)
+    assert county.ent.status == "normal"
+    client.post_form(f"/visits/new/{county.ent.id}", visit_data(status_seen="reduced"))
+    db.session.refresh(county.ent)
+    assert county.ent.status == "reduced"
+    log = db.session.scalars(select(AuditLog).where(AuditLog.object_type == "enterprises",
+                                                    AuditLog.object_id == county.ent.id)).all()[-1]
+    assert log.actor_id == county.com.id
+    assert (log.before, log.after) == ({"status": "normal"}, {"status": "reduced"})
+    # A late entry for an older visit does not overwrite what a newer visit saw.
+    client.post_form(f"/visits/new/{county.ent.id}", visit_data(
+        status_seen="halted", visit_date=(local_today() - timedelta(days=3)).isoformat()))
+    db.session.refresh(county.ent)
+    assert county.ent.status == "reduced"

@@ -810,11 +810,13 @@ class _Story:
         self.log(at, "resume", issue.handler_id, "企业已补齐材料，恢复办理。", to="in_progress")
 
     def supervise(self, at: datetime, escalate=False):
+        """A 督办 notice; with ``escalate`` the coordinator then puts the problem to the
+        next joint meeting (the workflow's ``escalate`` action)."""
         self.issue.supervise_count += 1
-        text = "多次督办仍未解决，提请联席会议协调。" if escalate else self.ctx.rng.choice(SUPERVISE)
-        self.log(at, "supervise", self.coordinator, text,
-                 data={"escalated": True} if escalate else None)
+        self.log(at, "supervise", self.coordinator, self.ctx.rng.choice(SUPERVISE))
         if escalate:
+            self.log(at + timedelta(minutes=5), "escalate", self.coordinator,
+                     "多次督办仍未解决，提请联席会议协调。")
             self.issue.is_escalated = True
             self.ctx.escalations.append((self.issue, at))
 

@@ -111,26 +111,29 @@ def _clean(app) -> None:
                 conn.execute(table.delete())
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def app(request):
-    """The application on each database, with empty tables and the context pushed."""
-    application = _get_app(request.param)
+@contextmanager
+def _fresh(kind: str):
+    """The application on ``kind`` with empty tables and its context pushed."""
+    application = _get_app(kind)
     with application.app_context():
         _clean(application)
         limiter.reset()
         yield application
         db.session.remove()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app(request):
+    """The application on each database, with empty tables and the context pushed."""
+    with _fresh(request.param) as application:
+        yield application
 
 
 @pytest.fixture
 def pg_app():
     """The application on PostgreSQL only (concurrency and PostgreSQL-specific tests)."""
-    application = _get_app("postgresql")
-    with application.app_context():
-        _clean(application)
-        limiter.reset()
+    with _fresh("postgresql") as application:
         yield application
-        db.session.remove()
 
 
 @pytest.fixture

@@ -47,13 +47,18 @@ def _load(briefing_id: int) -> Briefing:
     return briefing
 
 
+def _dispatch_and_show(briefing_id: int):
+    """Send a committed, pending packet to the queue and show its page."""
+    message = DISPATCH_MESSAGES[briefings.dispatch(briefing_id)]()
+    if message:
+        flash(message, "info")
+    return redirect(url_for("briefings.detail", briefing_id=briefing_id))
+
+
 def _start(kind: str, *, meeting=None, leader=None):
     briefing = briefings.request_briefing(kind, current_user, meeting=meeting, leader=leader)
     db.session.commit()
-    message = DISPATCH_MESSAGES[briefings.dispatch(briefing.id)]()
-    if message:
-        flash(message, "info")
-    return redirect(url_for("briefings.detail", briefing_id=briefing.id))
+    return _dispatch_and_show(briefing.id)
 
 
 @bp.route("/meeting/<int:meeting_id>", methods=["POST"])
@@ -124,10 +129,7 @@ def retry(briefing_id: int):
         flash(_("Only a failed packet can be retried."), "warning")
         return redirect(url_for("briefings.detail", briefing_id=briefing.id))
     db.session.commit()
-    message = DISPATCH_MESSAGES[briefings.dispatch(briefing.id)]()
-    if message:
-        flash(message, "info")
-    return redirect(url_for("briefings.detail", briefing_id=briefing.id))
+    return _dispatch_and_show(briefing.id)
 
 
 @bp.route("/<int:briefing_id>/final", methods=["POST"])

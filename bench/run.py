@@ -110,10 +110,14 @@ def bench_database(kind: str, url: str, scale: str, repeat: int, skip: set) -> d
     app = _app(url)
     out["pages"] = pages.time_pages(app, repeat=repeat)
     if "packet" not in skip:
-        done = subprocess.run([sys.executable, str(ROOT / "bench/packet.py"), url],
-                              capture_output=True, text=True, cwd=ROOT)
-        out["packet"] = json.loads(done.stdout.strip().splitlines()[-1]) \
-            if done.returncode == 0 else {"error": done.stderr[-500:]}
+        limit = int(os.environ.get("BENCH_PACKET_TIMEOUT", "300"))
+        try:
+            done = subprocess.run([sys.executable, str(ROOT / "bench/packet.py"), url],
+                                  capture_output=True, text=True, cwd=ROOT, timeout=limit)
+            out["packet"] = json.loads(done.stdout.strip().splitlines()[-1]) \
+                if done.returncode == 0 else {"error": done.stderr[-500:]}
+        except subprocess.TimeoutExpired:
+            out["packet"] = {"error": f"not finished after {limit} s"}
         print(f"  packet: {out['packet']}")
     if "import" not in skip:
         import import_bench

@@ -38,7 +38,7 @@ LIST_OPTIONS = (
 DETAIL_OPTIONS = LIST_OPTIONS + (
     joinedload(Issue.raised_by),
     selectinload(Issue.coop_units),
-    selectinload(Issue.events).joinedload(IssueEvent.actor),
+    selectinload(Issue.events).joinedload(IssueEvent.actor).lazyload(User.role_rows),
 )
 
 
@@ -140,7 +140,8 @@ def apply_filter(stmt, f: ListFilter, now: datetime):
     elif f.state:
         stmt = stmt.where(Issue.state == f.state)
     if f.light:
-        stmt = stmt.where(Issue.light_expr(now) == f.light)
+        stmt = stmt.where(Issue.red_expr(now) if f.light == "red"
+                          else Issue.light_expr(now) == f.light)
     if f.unit:
         coop = select(IssueUnit.issue_id).where(IssueUnit.unit_id == f.unit)
         stmt = stmt.where((Issue.lead_unit_id == f.unit) | Issue.id.in_(coop))

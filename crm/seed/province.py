@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from crm.auth.models import Unit, User, UserRole
 from crm.core.models import Counter
@@ -513,4 +513,8 @@ def populate_province(factor: float = 1.0, seed: int = 20261127,
                      Decision.__table__])
     db.session.commit()
     echo(f"  committed {time.perf_counter() - t0:6.1f}s")
+    # Fresh statistics: the planners otherwise guess on tables that grew from empty.
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    echo(f"  analysed {time.perf_counter() - t0:6.1f}s")
     return dict(w.counts)

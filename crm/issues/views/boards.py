@@ -62,7 +62,6 @@ def triage():
     """The coordinator's board: new problems with dispatch proposals (bulk dispatch),
     returned ones, extension requests, red ones and repeatedly supervised ones."""
     now = utcnow()
-    light = Issue.light_expr(now)
     # Red again and again after 督办: proposed for the next joint meeting.
     repeated = (Issue.supervise_count >= 2) & Issue.is_escalated.is_(False)
     sections = sections_for({
@@ -70,8 +69,8 @@ def triage():
         "returned": (Issue.state == "returned", False),
         "extensions": (Issue.extension_requested_until.is_not(None)
                        & Issue.state.in_(OPEN_STATES), False),
-        "red": ((light == "red") & ~repeated, False),
-        "repeated": ((light == "red") & repeated, False),
+        "red": (Issue.red_expr(now) & ~repeated, False),
+        "repeated": (Issue.red_expr(now) & repeated, False),
     }, now, limit=BOARD_LIMIT)
     new_rows, returned = sections["new"].rows, sections["returned"].rows
     proposer = services.Proposer(now)

@@ -69,7 +69,9 @@ def ensure_seeded(url: str, scale: str) -> float | None:
     """Upgrade and seed ``url`` unless it holds enterprises already; seconds or None."""
     from sqlalchemy import create_engine, inspect, text
 
-    engine = create_engine(url)
+    from crm import _normalise_db_url
+
+    engine = create_engine(_normalise_db_url(url))
     with engine.connect() as conn:
         seeded = inspect(conn).has_table("enterprises") and conn.execute(
             text("SELECT count(*) FROM enterprises")).scalar()
@@ -157,6 +159,7 @@ def table(results: list[dict]) -> str:
     extra = []
     for r in results:
         k = r["database"]
+        extra.append(f"- {k}: measured {r.get('date', '?')}")
         if r.get("seed_s"):
             extra.append(f"- {k}: seed {r['seed_s']} s")
         if "packet" in r:
@@ -175,9 +178,10 @@ def main(argv=None) -> int:
     parser.add_argument("--scale", default=os.environ.get("BENCH_SCALE", "county"),
                         choices=["county", "province", "tiny"])
     parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 20)))
-    parser.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
     parser.add_argument("--skip", default=os.environ.get("BENCH_SKIP", ""),
                         help="comma-separated: packet, import, load")
+    parser.add_argument("--only", dest="only", default=os.environ.get("BENCH_ONLY") or None,
+                        choices=["sqlite", "postgresql"])
     args = parser.parse_args(argv)
     skip = {s for s in args.skip.split(",") if s}
     dbs = []
@@ -188,15 +192,24 @@ def main(argv=None) -> int:
         url = _pg_url(args.scale)
         if url:
             dbs.append(("postgresql", url))
-    results = [bench_database(k, u, args.scale, args.repeat, skip) for k, u in dbs]
+    outdir = ROOT / "bench" / "results"
+    outdir.mkdir(exist_ok=True)
+    for kind, url in dbs:  # each database's figures are kept as soon as they exist
+        result = bench_database(kind, url, args.scale, args.repeat, skip)
+        result["date"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        (outdir / f"{args.scale}-{kind}.json").write_text(
+            json.dumps(result, ensure_ascii=False, indent=1))
+    # The table shows the latest figures of every database at this scale (a run with
+    # --only keeps the other database's last ones).
+    results = [json.loads((outdir / f"{args.scale}-{k}.json").read_text())
+               for k in ("sqlite", "postgresql") if (outdir / f"{args.scale}-{k}.json").exists()]
     meta = {"scale": args.scale, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "machine": f"{os.cpu_count()} cores, "
                        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f}"
                        f" GiB, {platform.platform()}", "repeat": args.repeat}
     text = table(results)
     print(f"\n{meta['scale']} scale, {meta['date']}, {meta['machine']}\n\n{text}")
-    out = ROOT / "bench" / "results" / f"{args.scale}-{meta['date'][:10]}.json"
-    out.parent.mkdir(exist_ok=True)
+    out = outdir / f"{args.scale}.json"
     out.write_text(json.dumps({**meta, "results": results, "table": text},
                               ensure_ascii=False, indent=1))
     print(f"\nwritten {out}")

@@ -23,6 +23,12 @@ test: install
 worker: install
 	.venv/bin/python worker.py
 
+## The benchmark (README "Benchmark"): make bench BENCH_SCALE=county|province
+BENCH_SCALE ?= county
+bench: install
+	.venv/bin/python scripts/i18n.py compile
+	BENCH_SCALE=$(BENCH_SCALE) .venv/bin/python bench/run.py
+
 ## Re-extract messages into the Chinese catalogue and list what is untranslated.
 i18n: install
 	.venv/bin/python scripts/i18n.py update

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from crm.auth.models import User
 from crm.core.models import AuditLog
 from crm.core.timeutil import utcnow
 from crm.enterprises.models import Contact, Enterprise, can_edit_enterprise
@@ -79,14 +80,14 @@ def enterprise_page(user, ent: Enterprise, now: datetime | None = None) -> Enter
         select(Contact).where(Contact.enterprise_id == ent.id)
         .order_by(Contact.is_primary.desc(), Contact.id)))
     assignments = list(db.session.scalars(
-        select(Assignment).options(joinedload(Assignment.user))
+        select(Assignment).options(joinedload(Assignment.user).lazyload(User.role_rows))
         .where(Assignment.enterprise_id == ent.id)
         .order_by(Assignment.end_date.desc().nulls_first(), role_order(),
                   Assignment.start_date.desc(), Assignment.id.desc())))
     current = [a for a in assignments if a.end_date is None]
     past = [a for a in assignments if a.end_date is not None]
     visits = list(db.session.scalars(
-        select(Visit).options(joinedload(Visit.author))
+        select(Visit).options(joinedload(Visit.author).lazyload(User.role_rows))
         .where(Visit.enterprise_id == ent.id, visit_visibility(user))
         .order_by(Visit.visit_date.desc(), Visit.id.desc()).limit(RECENT_VISITS)))
     closed = list(db.session.scalars(
@@ -159,7 +160,7 @@ def portfolio(leader, now: datetime | None = None, today: date | None = None
              for ent, role in rows}
     visits = _latest_per_enterprise(Visit, ids, (Visit.visit_date.desc(), Visit.id.desc()),
                                     visit_visibility(leader),
-                                    options=(joinedload(Visit.author),))
+                                    options=(joinedload(Visit.author).lazyload(User.role_rows),))
     monday, _sunday = week_bounds(today)
     for eid, visit in visits.items():
         cards[eid].last_visit = visit

@@ -117,7 +117,7 @@ def week_bounds(today: date | None = None) -> tuple[date, date]:
 def red_issue_exists(user, now: datetime):
     """EXISTS a red (overdue) problem, visible to ``user``, of the outer enterprise."""
     return exists().where(Issue.enterprise_id == Enterprise.id,
-                          Issue.light_expr(now) == "red", issue_visibility(user))
+                          Issue.red_expr(now), issue_visibility(user))
 
 
 def visited_this_week(user, today: date | None = None):
@@ -135,7 +135,7 @@ def _active_role(role_names, user_id):
 
 def _red_count(user, now):
     return (select(func.count()).select_from(Issue)
-            .where(Issue.enterprise_id == Enterprise.id, Issue.light_expr(now) == "red",
+            .where(Issue.enterprise_id == Enterprise.id, Issue.red_expr(now),
                    issue_visibility(user))
             .correlate(Enterprise).scalar_subquery())
 
@@ -197,8 +197,14 @@ def list_counts(user, stmt, now: datetime | None = None, today: date | None = No
     """Total, with red problems and not visited this week, over the filtered set: one query."""
     now = now or utcnow()
     ids = stmt.order_by(None).with_only_columns(Enterprise.id).subquery()
-    red = func.sum(db.case((red_issue_exists(user, now), 1), else_=0))
-    unvisited = func.sum(db.case((~visited_this_week(user, today), 1), else_=0))
+    monday, sunday = week_bounds(today)
+    # IN over the (small) sets of red / visited enterprises: each set is built once from
+    # its index, rather than probing problems and visits once per enterprise.
+    red_ids = select(Issue.enterprise_id).where(Issue.red_expr(now), issue_visibility(user))
+    visited_ids = select(Visit.enterprise_id).where(Visit.visit_date.between(monday, sunday),
+                                                    visit_visibility(user))
+    red = func.sum(db.case((Enterprise.id.in_(red_ids), 1), else_=0))
+    unvisited = func.sum(db.case((Enterprise.id.not_in(visited_ids), 1), else_=0))
     row = db.session.execute(
         select(func.count(), red, unvisited).select_from(Enterprise)
         .where(Enterprise.id.in_(select(ids.c.id)))).one()
@@ -289,10 +295,27 @@ def town_choices() -> list[Unit]:
         select(Unit).where(Unit.kind == "town", Unit.is_active).order_by(Unit.name)))
 
 
-def people_with_role(role: str) -> list[User]:
-    """Active users holding ``role``, by name (for filters and assignment forms)."""
-    return list(db.session.scalars(
-        select(User).where(User.is_active,
-                           User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
+def people_with_role(role: str) -> list:
+    """Active users holding ``role``, by name (for filters and assignment forms): rows
+    with ``id``, ``display_name`` and ``unit_name`` — a province has thousands of
+    commissioners, so no ORM objects are built for them."""
+    return list(db.session.execute(
+        select(User.id, User.display_name, Unit.name.label("unit_name"))
+        .outerjoin(Unit, Unit.id == User.unit_id)
+        .where(User.is_active,
+               User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
         .order_by(User.display_name, User.id)))
 
+
+def people_by_role(*roles: str) -> dict[str, list]:
+    """``people_with_role`` for several roles in one query: {role: rows}."""
+    out: dict[str, list] = {role: [] for role in roles}
+    rows = db.session.execute(
+        select(User.id, User.display_name, Unit.name.label("unit_name"), UserRole.role)
+        .join(UserRole, UserRole.user_id == User.id)
+        .outerjoin(Unit, Unit.id == User.unit_id)
+        .where(User.is_active, UserRole.role.in_(roles))
+        .order_by(User.display_name, User.id))
+    for row in rows:
+        out[row.role].append(row)
+    return out

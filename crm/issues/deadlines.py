@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 import chinese_calendar
 from sqlalchemy import select
@@ -71,6 +71,13 @@ def is_workday(day: date, overrides: dict[date, bool] | None = None) -> bool:
     """Whether ``day`` is a working day (override, then library, then Mon–Fri)."""
     if overrides is not None and day in overrides:
         return overrides[day]
+    return _library_workday(day)
+
+
+@lru_cache(maxsize=8192)
+def _library_workday(day: date) -> bool:
+    # chinese_calendar validates the date against its whole table on every call
+    # (~30 µs); countdowns over months of overdue problems ask for thousands of days.
     if library_knows(day.year):
         return chinese_calendar.is_workday(day)
     return day.weekday() < 5

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from crm.auth.models import User
 from crm.core.timeutil import local_midnight_utc
 from crm.enterprises.models import Enterprise
 from crm.extensions import db
@@ -30,13 +31,14 @@ LIST_OPTIONS = (
     joinedload(Issue.enterprise),
     joinedload(Issue.lead_unit),
     joinedload(Issue.category),
-    joinedload(Issue.handler),
+    # The handler's roles are never shown in a list: don't fetch them (User's default).
+    joinedload(Issue.handler).lazyload(User.role_rows),
 )
 
 DETAIL_OPTIONS = LIST_OPTIONS + (
     joinedload(Issue.raised_by),
     selectinload(Issue.coop_units),
-    selectinload(Issue.events).joinedload(IssueEvent.actor),
+    selectinload(Issue.events).joinedload(IssueEvent.actor).lazyload(User.role_rows),
 )
 
 
@@ -138,7 +140,8 @@ def apply_filter(stmt, f: ListFilter, now: datetime):
     elif f.state:
         stmt = stmt.where(Issue.state == f.state)
     if f.light:
-        stmt = stmt.where(Issue.light_expr(now) == f.light)
+        stmt = stmt.where(Issue.red_expr(now) if f.light == "red"
+                          else Issue.light_expr(now) == f.light)
     if f.unit:
         coop = select(IssueUnit.issue_id).where(IssueUnit.unit_id == f.unit)
         stmt = stmt.where((Issue.lead_unit_id == f.unit) | Issue.id.in_(coop))
@@ -204,8 +207,69 @@ def last_events(issue_ids, action: str) -> dict[int, IssueEvent]:
     if not ids:
         return {}
     rows = db.session.scalars(
-        select(IssueEvent).options(joinedload(IssueEvent.actor))
+        select(IssueEvent).options(joinedload(IssueEvent.actor).lazyload(User.role_rows))
         .where(IssueEvent.issue_id.in_(ids), IssueEvent.action == action)
         .order_by(IssueEvent.id))
     return {e.issue_id: e for e in rows}
 
+
+
+@dataclass
+class Section:
+    """One board section: its first rows and how many problems it holds in all."""
+
+    rows: list[Row]
+    total: int
+
+    def __len__(self) -> int:  # templates count a section like a list
+        return self.total
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    @property
+    def truncated(self) -> bool:
+        """True when the section shows fewer rows than it holds."""
+        return self.total > len(self.rows)
+
+
+def sections_for(parts: dict[str, tuple], now: datetime, limit: int = 50) -> dict[str, Section]:
+    """Several board sections in one query: ``parts`` maps a section name to
+    ``(condition, by_raised)`` on ``Issue``; each section keeps its first ``limit`` rows —
+    most urgent first, or oldest raised first when ``by_raised`` — and its total.
+
+    A problem may belong to several sections (e.g. red and waiting for an extension);
+    the union keeps it in each. One more query reads the holiday overrides for the
+    countdowns, whatever the number of sections.
+    """
+    light = Issue.light_expr(now)
+    rank = db.case((light == "red", 0), (light == "yellow", 1), (light == "green", 2), else_=3)
+    selects = []
+    for name, (cond, by_raised) in parts.items():
+        if by_raised:
+            keys = (db.literal(0), db.literal(0), Issue.raised_at)
+        else:
+            keys = (rank, db.case((Issue.due_at.is_(None), 1), else_=0), Issue.due_at)
+        selects.append(select(Issue.id.label("id"), db.literal(name).label("section"),
+                              keys[0].label("k1"), keys[1].label("k2"), keys[2].label("k3"))
+                       .where(cond))
+    union = db.union_all(*selects).subquery()
+    ranked = select(
+        union.c.id, union.c.section,
+        db.func.row_number().over(partition_by=union.c.section, order_by=(
+            union.c.k1, union.c.k2, union.c.k3, union.c.id.desc())).label("rn"),
+        db.func.count().over(partition_by=union.c.section).label("total"),
+    ).subquery()
+    stmt = (select(Issue, ranked.c.section, ranked.c.total)
+            .join(ranked, ranked.c.id == Issue.id).where(ranked.c.rn <= limit)
+            .options(*LIST_OPTIONS).order_by(ranked.c.section, ranked.c.rn))
+    found = db.session.execute(stmt).all()
+    rows = rows_for([issue for issue, _s, _t in found], now)
+    out = {name: Section([], 0) for name in parts}
+    for row, (_issue, name, total) in zip(rows, found):
+        out[name].rows.append(row)
+        out[name].total = total
+    return out

@@ -55,7 +55,7 @@ def active_assignments(enterprise_ids: Iterable[int], roles: Iterable[str] | Non
     ids = list(enterprise_ids)
     if not ids:
         return []
-    stmt = (select(Assignment).options(joinedload(Assignment.user))
+    stmt = (select(Assignment).options(joinedload(Assignment.user).lazyload(User.role_rows))
             .where(Assignment.enterprise_id.in_(ids), Assignment.end_date.is_(None))
             .order_by(Assignment.enterprise_id, role_order(), Assignment.start_date,
                       Assignment.id))

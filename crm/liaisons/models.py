@@ -180,6 +180,8 @@ class Visit(db.Model):
         ),
         Index("ix_visits_enterprise_date", "enterprise_id", "visit_date"),
         Index("ix_visits_author_date", "author_id", "visit_date"),
+        # Covering for "which enterprises were visited between two dates" (coverage).
+        Index("ix_visits_date_enterprise", "visit_date", "enterprise_id"),
     )
 
 

@@ -128,7 +128,7 @@ def _decorate(visits: list[Visit]) -> list[VisitRow]:
 
 
 def _list_options(stmt):
-    return stmt.options(joinedload(Visit.enterprise), joinedload(Visit.author),
+    return stmt.options(joinedload(Visit.enterprise), joinedload(Visit.author).lazyload(User.role_rows),
                         selectinload(Visit.factors), selectinload(Visit.policies))
 
 
@@ -208,7 +208,7 @@ def visit_detail(visit_id: int) -> Visit | None:
     """A visit with everything its page shows."""
     return db.session.scalar(
         select(Visit).where(Visit.id == visit_id).options(
-            joinedload(Visit.enterprise), joinedload(Visit.author),
+            joinedload(Visit.enterprise), joinedload(Visit.author).lazyload(User.role_rows),
             selectinload(Visit.policies), selectinload(Visit.factors),
             selectinload(Visit.photos)))
 

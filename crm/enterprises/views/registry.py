@@ -38,8 +38,8 @@ def index():
     ids = [e.id for e in page.items]
     facts = queries.row_facts(current_user, ids, now, today)
     editor = current_user.sees_all
-    leaders, commissioners = (queries.people_with_role("leader"),
-                              queries.people_with_role("commissioner"))
+    people = queries.people_by_role("leader", "commissioner")
+    leaders, commissioners = people["leader"], people["commissioner"]
     bulk = BulkAssignForm(formdata=None, leaders=leaders, commissioners=commissioners) \
         if editor else None
     return render_template(
@@ -70,7 +70,7 @@ def detail(enterprise_id: int):
     data = pages.enterprise_page(current_user, ent)
     forms = {}
     if data.can_edit:
-        people = {r: queries.people_with_role(r) for r in ("leader", "commissioner")}
+        people = queries.people_by_role("leader", "commissioner")
         forms = {role: AssignForm(formdata=None, prefix=role, people=people[REQUIRED_ROLE[role]])
                  for role in ("leader_a", "leader_b", "commissioner")}
     url = absolute_url(visit_form_path(ent.id))

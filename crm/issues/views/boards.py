@@ -14,12 +14,15 @@ from crm.issues import services
 from crm.issues.admin_services import missing_holiday_years
 from crm.issues.forms import unit_choices
 from crm.issues.models import LEVELS, OPEN_STATES, STATES, Issue, IssueUnit, visible_issues
-from crm.issues.queries import LIST_OPTIONS, last_events, rows_for, urgency_order
+from crm.issues.queries import (LIST_OPTIONS, last_events, rows_for, sections_for,
+                                urgency_order)
 from crm.issues.views import bp
 from crm.issues.workflow import WorkflowError
 from crm.liaisons.models import Assignment
 
 RECENT = 30  # how many recently resolved/closed problems a board shows
+# Rows a triage section shows; the rest are one click away on the filtered list.
+BOARD_LIMIT = 50
 
 
 def _rows(stmt, now, order=None, limit=None):
@@ -39,13 +42,16 @@ def inbox():
     base = visible_issues(current_user)
     mine = base.where(Issue.lead_unit_id == unit_id)
     coop = select(IssueUnit.issue_id).where(IssueUnit.unit_id == unit_id)
-    sections = {
-        "to_sign": _rows(mine.where(Issue.state.in_(("dispatched", "reopened"))), now),
-        "in_hand": _rows(mine.where(Issue.state.in_(("in_progress", "paused"))), now),
-        "cooperating": _rows(base.where(Issue.id.in_(coop), Issue.state.in_(OPEN_STATES)), now),
-        "resolved": _rows(mine.where(Issue.state == "resolved"), now,
-                          [Issue.resolved_at.desc()], RECENT),
-    }
+    visible = base.whereclause
+    sections = sections_for({
+        "to_sign": (visible & (Issue.lead_unit_id == unit_id)
+                    & Issue.state.in_(("dispatched", "reopened")), False),
+        "in_hand": (visible & (Issue.lead_unit_id == unit_id)
+                    & Issue.state.in_(("in_progress", "paused")), False),
+        "cooperating": (visible & Issue.id.in_(coop) & Issue.state.in_(OPEN_STATES), False),
+    }, now, limit=BOARD_LIMIT)
+    sections["resolved"] = _rows(mine.where(Issue.state == "resolved"), now,
+                                 [Issue.resolved_at.desc()], RECENT)
     return render_template("issues/inbox.html", sections=sections, has_unit=unit_id is not None,
                            STATES=STATES)
 
@@ -56,21 +62,18 @@ def triage():
     """The coordinator's board: new problems with dispatch proposals (bulk dispatch),
     returned ones, extension requests, red ones and repeatedly supervised ones."""
     now = utcnow()
-    light = Issue.light_expr(now)
     # Red again and again after 督办: proposed for the next joint meeting.
     repeated = (Issue.supervise_count >= 2) & Issue.is_escalated.is_(False)
-    base = select(Issue)
-    new_rows = _rows(base.where(Issue.state == "new"), now, [Issue.raised_at])
+    sections = sections_for({
+        "new": (Issue.state == "new", True),
+        "returned": (Issue.state == "returned", False),
+        "extensions": (Issue.extension_requested_until.is_not(None)
+                       & Issue.state.in_(OPEN_STATES), False),
+        "red": (Issue.red_expr(now) & ~repeated, False),
+        "repeated": (Issue.red_expr(now) & repeated, False),
+    }, now, limit=BOARD_LIMIT)
+    new_rows, returned = sections["new"].rows, sections["returned"].rows
     proposer = services.Proposer(now)
-    returned = _rows(base.where(Issue.state == "returned"), now)
-    sections = {
-        "new": new_rows,
-        "returned": returned,
-        "extensions": _rows(base.where(Issue.extension_requested_until.is_not(None),
-                                       Issue.state.in_(OPEN_STATES)), now),
-        "red": _rows(base.where(light == "red", ~repeated), now),
-        "repeated": _rows(base.where(light == "red", repeated), now),
-    }
     return render_template(
         "issues/triage.html", sections=sections, STATES=STATES,
         proposals={r.issue.id: proposer.propose(r.issue) for r in new_rows},

@@ -1,0 +1,220 @@
+"""The benchmark: ``make bench`` (``BENCH_SCALE=county|province``).
+
+For each database — a SQLite file, and PostgreSQL when ``BENCH_DATABASE_URL`` is set or
+a local server answers at postgresql://postgres@127.0.0.1 — it makes sure a database
+seeded at the scale exists (``flask crm seed``; reused when already seeded, keyed by
+scale), then measures:
+
+* p50/p95 of warm requests and SQL queries per page, per role (``bench/pages.py``);
+* the monthly packet: the app's render against WeasyPrint alone on the same HTML, and
+  the worker's peak RSS (``bench/packet.py`` in a child process);
+* the Excel import of 5,000 rows (``bench/import_bench.py``);
+* on PostgreSQL, visit submits per second through gunicorn (``bench/load.py``).
+
+It prints a table and writes ``bench/results/<scale>-<date>.json``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+TARGETS = {  # p95 ms per page label prefix (issue 7)
+    "commissioner: my week": 30, "commissioner: visit submit": 30,
+    "coordinator: month overview": 150,
+}
+DEFAULT_TARGET = 60
+MAX_QUERIES = 12
+
+
+def _pg_url(scale: str) -> str | None:
+    """BENCH_DATABASE_URL, or a database crm_bench_<scale> on the local server."""
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if url:
+        return url
+    try:
+        import psycopg
+
+        with psycopg.connect("postgresql://postgres@127.0.0.1/postgres", autocommit=True,
+                             connect_timeout=3) as conn:
+            name = f"crm_bench_{scale}"
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                (name,)).fetchone():
+                conn.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql://postgres@127.0.0.1/{name}"
+    except Exception as exc:  # noqa: BLE001  (no local PostgreSQL: SQLite only)
+        print(f"PostgreSQL skipped: {exc}")
+        return None
+
+
+def _flask(url: str, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, FLASK_APP="crm", DATABASE_URL=url)
+    env.pop("REDIS_URL", None)
+    return subprocess.run([str(ROOT / ".venv/bin/flask"), *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+
+
+def ensure_seeded(url: str, scale: str) -> float | None:
+    """Upgrade and seed ``url`` unless it holds enterprises already; seconds or None."""
+    from sqlalchemy import create_engine, inspect, text
+
+    from crm import _normalise_db_url
+
+    engine = create_engine(_normalise_db_url(url))
+    with engine.connect() as conn:
+        seeded = inspect(conn).has_table("enterprises") and conn.execute(
+            text("SELECT count(*) FROM enterprises")).scalar()
+    engine.dispose()
+    if seeded:
+        print(f"  reusing the seeded database ({url})")
+        return None
+    done = _flask(url, "db", "upgrade")
+    assert done.returncode == 0, done.stderr[-2000:]
+    t0 = time.perf_counter()
+    done = _flask(url, "crm", "seed", "--scale", scale)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    seconds = time.perf_counter() - t0
+    print(f"  seeded {scale} in {seconds:.0f} s")
+    return round(seconds, 1)
+
+
+def _app(url: str):
+    from crm import create_app
+    from crm.config import Config
+
+    class Cfg(Config):
+        SQLALCHEMY_DATABASE_URI = url
+        REDIS_URL = None
+        WTF_CSRF_ENABLED = True
+        RATELIMIT_ENABLED = False
+        RATELIMIT_STORAGE_URI = "memory://"
+
+    return create_app(Cfg)
+
+
+def bench_database(kind: str, url: str, scale: str, repeat: int, skip: set) -> dict:
+    """Every measurement against one database."""
+    import pages
+
+    print(f"\n== {kind}: {url}")
+    out: dict = {"database": kind, "seed_s": ensure_seeded(url, scale)}
+    app = _app(url)
+    out["pages"] = pages.time_pages(app, repeat=repeat)
+    if "packet" not in skip:
+        limit = int(os.environ.get("BENCH_PACKET_TIMEOUT", "300"))
+        try:
+            done = subprocess.run([sys.executable, str(ROOT / "bench/packet.py"), url],
+                                  capture_output=True, text=True, cwd=ROOT, timeout=limit)
+            out["packet"] = json.loads(done.stdout.strip().splitlines()[-1]) \
+                if done.returncode == 0 else {"error": done.stderr[-500:]}
+        except subprocess.TimeoutExpired:
+            out["packet"] = {"error": f"not finished after {limit} s"}
+        print(f"  packet: {out['packet']}")
+    if "import" not in skip:
+        import import_bench
+
+        if kind == "sqlite":
+            with tempfile.TemporaryDirectory() as tmp:
+                out["import_5000"] = import_bench.bench(f"sqlite:///{tmp}/imp.sqlite3", 5000)
+        else:
+            out["import_5000"] = import_bench.bench(url, 5000,
+                                                    schema=f"bench_import_{os.getpid()}")
+    if kind == "postgresql" and "load" not in skip:
+        import load
+
+        with app.app_context():
+            ent = pages.subjects()["ent"]
+        out["gunicorn_visit_submits"] = load.run(url, ent)
+        print(f"  gunicorn: {out['gunicorn_visit_submits']}")
+    return out
+
+
+def table(results: list[dict]) -> str:
+    """The Markdown table of pages (one column pair per database) and the other figures."""
+    kinds = [r["database"] for r in results]
+    head = "| page | " + " | ".join(f"{k} p50 / p95 ms | {k} SQL" for k in kinds) + \
+        " | target p95 |"
+    lines = [head, "|" + "---|" * (2 + 2 * len(kinds))]
+    labels = [p["page"] for p in results[0]["pages"]]
+    for label in labels:
+        target = next((v for k, v in TARGETS.items() if label.startswith(k)), DEFAULT_TARGET)
+        cells, miss = [], False
+        for r in results:
+            p = next(x for x in r["pages"] if x["page"] == label)
+            miss |= p["p95_ms"] > target or p["queries"] > MAX_QUERIES or p["status"] >= 400
+            cells.append(f"{p['p50_ms']:.1f} / {p['p95_ms']:.1f} | {p['queries']}")
+        lines.append(f"| {label} | " + " | ".join(cells) +
+                     f" | ≤ {target}{' **missed**' if miss else ''} |")
+    extra = []
+    for r in results:
+        k = r["database"]
+        extra.append(f"- {k}: measured {r.get('date', '?')}")
+        if r.get("seed_s"):
+            extra.append(f"- {k}: seed {r['seed_s']} s")
+        if "packet" in r:
+            extra.append(f"- {k}: monthly packet {r['packet']}")
+        if "import_5000" in r:
+            extra.append(f"- {k}: import of 5,000 rows (s) {r['import_5000']}")
+        if "gunicorn_visit_submits" in r:
+            extra.append(f"- {k}: visit submits through gunicorn {r['gunicorn_visit_submits']}")
+    return "\n".join(lines + [""] + extra)
+
+
+def main(argv=None) -> int:
+    """Run the benchmark at ``--scale`` on every reachable database."""
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", default=os.environ.get("BENCH_SCALE", "county"),
+                        choices=["county", "province", "tiny"])
+    parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 20)))
+    parser.add_argument("--skip", default=os.environ.get("BENCH_SKIP", ""),
+                        help="comma-separated: packet, import, load")
+    parser.add_argument("--only", dest="only", default=os.environ.get("BENCH_ONLY") or None,
+                        choices=["sqlite", "postgresql"])
+    args = parser.parse_args(argv)
+    skip = {s for s in args.skip.split(",") if s}
+    dbs = []
+    if args.only in (None, "sqlite"):
+        path = os.environ.get("BENCH_SQLITE_PATH", f"/tmp/crm_bench_{args.scale}.sqlite3")
+        dbs.append(("sqlite", f"sqlite:///{path}"))
+    if args.only in (None, "postgresql"):
+        url = _pg_url(args.scale)
+        if url:
+            dbs.append(("postgresql", url))
+    outdir = ROOT / "bench" / "results"
+    outdir.mkdir(exist_ok=True)
+    for kind, url in dbs:  # each database's figures are kept as soon as they exist
+        result = bench_database(kind, url, args.scale, args.repeat, skip)
+        result["date"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        (outdir / f"{args.scale}-{kind}.json").write_text(
+            json.dumps(result, ensure_ascii=False, indent=1))
+    # The table shows the latest figures of every database at this scale (a run with
+    # --only keeps the other database's last ones).
+    results = [json.loads((outdir / f"{args.scale}-{k}.json").read_text())
+               for k in ("sqlite", "postgresql") if (outdir / f"{args.scale}-{k}.json").exists()]
+    meta = {"scale": args.scale, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "machine": f"{os.cpu_count()} cores, "
+                       f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f}"
+                       f" GiB, {platform.platform()}", "repeat": args.repeat}
+    text = table(results)
+    print(f"\n{meta['scale']} scale, {meta['date']}, {meta['machine']}\n\n{text}")
+    out = outdir / f"{args.scale}.json"
+    out.write_text(json.dumps({**meta, "results": results, "table": text},
+                              ensure_ascii=False, indent=1))
+    print(f"\nwritten {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Problems with their timelines, and the twelve monthly meetings, for the province
+generator (``crm.seed.province``): plain rows with explicit ids, consistent clock fields
+computed by the workflow's own rule (``crm.issues.deadlines.start_clock``)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from crm.core.timeutil import to_local
+from crm.demo import PROBLEMS
+from crm.extensions import db
+from crm.issues.models import Issue, IssueEvent
+from crm.meetings.models import Meeting
+
+
+_PROGRESS = "已与企业对接，正在会同相关科室研究解决方案。"
+_PAUSE = "等待企业补充提交申报材料。"
+_RETURN = "该事项不属于本单位职责范围，建议改派。"
+
+
+def _target_state(rng, age_days: float) -> str:
+    """A state plausible for a problem raised ``age_days`` ago (old ones mostly closed)."""
+    if age_days < 1.5:
+        table = {"new": 50, "dispatched": 35, "returned": 5, "in_progress": 10}
+    elif age_days < 14:
+        table = {"new": 4, "dispatched": 16, "returned": 4, "in_progress": 40, "paused": 6,
+                 "resolved": 20, "closed": 10}
+    elif age_days < 60:
+        table = {"dispatched": 2, "returned": 1, "in_progress": 17, "paused": 4, "resolved": 10,
+                 "reopened": 3, "closed": 63}
+    else:
+        table = {"in_progress": 3, "paused": 1, "resolved": 2, "reopened": 1, "closed": 93}
+    return rng.choices(list(table), list(table.values()))[0]
+
+
+class _Issues:
+    """Builds problem rows and their timeline events with consistent clock fields."""
+
+    def __init__(self, rng, ctx, categories, handlers, coordinators, leader_a):
+        self.rng, self.ctx = rng, ctx
+        self.categories, self.handlers = categories, handlers
+        self.coordinators, self.leader_a = coordinators, leader_a
+        self.issues, self.events, self.coop = [], [], []
+        self.ibase = (db.session.scalar(select(func.max(Issue.id))) or 0) + 1
+        self.ebase = (db.session.scalar(select(func.max(IssueEvent.id))) or 0) + 1
+        self.numbers: dict[int, int] = {}
+        self.unit_ids = sorted(handlers)
+
+    def event(self, issue_id, at, action, actor, from_state, to_state, text=None, data=None):
+        self.events.append(dict(id=self.ebase + len(self.events), issue_id=issue_id, at=at,
+                                actor_id=actor, actor_name=None, action=action,
+                                from_state=from_state, to_state=to_state, text=text, data=data))
+
+    def later(self, t: datetime, lo_h: float, hi_h: float) -> datetime:
+        return t + timedelta(hours=self.rng.uniform(lo_h, hi_h))
+
+    def build(self, visit_id, eid, author, raised_at, source="visit", title=None,
+              unit_id=None, due=None) -> dict:
+        """One problem raised at ``raised_at``, walked forward to a state fitting its age."""
+        rng, ctx, now = self.rng, self.ctx, self.ctx.now
+        cat_name, cat_id, cat_unit, level = rng.choice(self.categories)
+        title_t, desc_t, res_t = rng.choice(PROBLEMS.get(cat_name) or PROBLEMS["融资信贷"])
+        n = rng.randint(2, 9)
+        iid = self.ibase + len(self.issues)
+        year = to_local(raised_at).year
+        self.numbers[year] = self.numbers.get(year, 0) + 1
+        unit = unit_id or (cat_unit if cat_unit in self.handlers and rng.random() < 0.8
+                           else rng.choice(self.unit_ids))
+        row = dict(id=iid, number=f"{year}-{self.numbers[year]:04d}", source=source,
+                   enterprise_id=eid, visit_id=visit_id, raised_by_id=author,
+                   raised_at=raised_at, title=(title or title_t.format(n=n))[:200],
+                   description=desc_t.format(n=n), category_id=cat_id, level=level,
+                   lead_unit_id=None, handler_id=None, state="new", is_redispatched=False,
+                   reopen_count=0, supervise_count=0, is_escalated=False, version=1,
+                   updated_at=raised_at)
+        target = _target_state(rng, (now - raised_at).total_seconds() / 86400)
+        self.event(iid, raised_at, "raise", author, None, "new")
+        t = raised_at
+        coord = rng.choice(self.coordinators)
+        if target != "new":
+            t = min(self.later(t, 1, 20), now)
+            clock = ctx.stages(level, t)
+            handler = rng.choice(self.handlers[unit])
+            row.update(state="dispatched", dispatched_at=t, lead_unit_id=unit, handler_id=handler,
+                       **clock)
+            if due is not None:
+                row["due_at"] = due
+            self.event(iid, t, "dispatch", coord, "new", "dispatched", data={"unit_id": unit})
+            if rng.random() < 0.08:
+                self.coop.append(dict(issue_id=iid, unit_id=rng.choice(self.unit_ids)))
+        if target == "returned":
+            t = min(self.later(t, 1, 8), now)
+            row["state"] = "returned"
+            self.event(iid, t, "return", row["handler_id"], "dispatched", "returned", _RETURN)
+        elif target not in ("new", "dispatched"):
+            t = self._work(iid, row, t, target)
+        if row["state"] in ("dispatched", "in_progress", "reopened") and row["due_at"] < now \
+                and rng.random() < 0.5:
+            row["supervise_count"] = 1
+            self.event(iid, min(self.later(row["due_at"], 1, 30), now), "supervise", coord,
+                       None, None, "该问题已超期，请加快办理并于3个工作日内反馈进展。")
+        row["updated_at"] = t
+        self.issues.append(row)
+        return row
+
+    def _work(self, iid, row, t, target):
+        """Sign, progress, pause, resolve, rate (closing or reopening) as far as ``target``."""
+        rng, now, h = self.rng, self.ctx.now, row["handler_id"]
+        t = min(self.later(t, 0.5, 20), now)
+        row.update(state="in_progress", signed_at=t)
+        self.event(iid, t, "sign", h, "dispatched", "in_progress")
+        t = min(self.later(t, 4, 60), now)
+        row["first_progress_at"] = t
+        self.event(iid, t, "progress", h, None, None, _PROGRESS)
+        if target == "in_progress":
+            return t
+        if target == "paused":
+            t = min(self.later(t, 2, 48), now)
+            row.update(state="paused", paused_at=t)
+            self.event(iid, t, "pause", h, "in_progress", "paused", _PAUSE)
+            return t
+        span = max(1.0, (row["due_at"] - t).total_seconds() / 3600)
+        t = min(self.later(t, 2, span * 1.25), now)
+        row.update(state="resolved", resolved_at=t, resolution="已协调解决。",
+                   resolved_on_time=t <= row["due_at"])
+        self.event(iid, t, "resolve", h, "in_progress", "resolved", "已协调解决。")
+        if target == "resolved":
+            return t
+        t = min(self.later(t, 4, 72), now)
+        rating = rng.choice([1, 2]) if target == "reopened" else rng.choice([3, 4, 5, 5, 5])
+        channel = rng.choice(["self", "recorded"])
+        row.update(rating=rating, rating_channel=channel, rated_at=t, rating_contact="企业联系人")
+        to = "reopened" if target == "reopened" else "closed"
+        self.event(iid, t, "rate", None, "resolved", to,
+                   data={"rating": rating, "channel": channel, "contact": "企业联系人"})
+        if to == "closed":
+            row.update(state="closed", closed_at=t)
+        else:
+            row.update(state="reopened", reopen_count=1, resolved_at=None,
+                       resolved_on_time=None, **self.ctx.stages(row["level"], t))
+        return t
+
+
+def _meetings(w, rng, ctx, maker: _Issues, coordinator, depts, ents):
+    """Twelve monthly joint meetings with agenda items and decisions (tracked as problems)."""
+    first = date(ctx.today.year, ctx.today.month, 1)
+    months = []
+    y, m = first.year, first.month
+    for _ in range(12):
+        months.append(date(y, m, 1))
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    months.reverse()
+    mbase = (db.session.scalar(select(func.max(Meeting.id))) or 0) + 1
+    meetings, agenda, decisions = [], [], []
+    open_ids = [r["id"] for r in maker.issues if r["state"] in ("in_progress", "dispatched")]
+    for k, month in enumerate(months):
+        nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+        held = min(nxt - timedelta(days=5), ctx.today)
+        mid = mbase + k
+        state = "planning" if k == len(months) - 1 else "minuted"
+        meetings.append(dict(
+            id=mid, kind="joint", number=f"{month.year}年第{month.month}次",
+            title=f"{month.year}年{month.month}月企业帮扶联席会议", period_start=month,
+            period_end=nxt - timedelta(days=1), starts_at=ctx.local(held, 1, 30),
+            place="市政府第一会议室", attendees="市级包联领导、联席办成员单位负责同志",
+            minutes=None if state == "planning" else "会议听取了本月企业帮扶工作情况汇报。",
+            state=state, created_by_id=coordinator, version=1,
+            created_at=ctx.local(month, 2)))
+        for p in range(min(5, len(open_ids))):
+            agenda.append(dict(meeting_id=mid, issue_id=rng.choice(open_ids), position=p + 1,
+                               source="escalated", question="请会议协调明确牵头单位和办理时限。"))
+        if state == "minuted":
+            for p in range(3):
+                unit = rng.choice(depts)
+                due = held + timedelta(days=30)
+                at = ctx.local(held, 8)
+                row = maker.build(None, None, coordinator, at, source="decision",
+                                  title=f"议定事项：{month.month}月第{p + 1}项", unit_id=unit.id
+                                  if unit.id in maker.handlers else None)
+                decisions.append(dict(meeting_id=mid, issue_id=row["id"], position=p + 1,
+                                      text=row["title"], unit_id=row["lead_unit_id"] or unit.id,
+                                      due_date=due))
+    return meetings, agenda, decisions

@@ -1,5 +1,5 @@
 # The two Quick start commands (`make run`, `make test`) and a few helpers.
-.PHONY: install run test worker bench i18n migrate clean
+.PHONY: install run test worker bench load i18n migrate clean
 
 STAMP := .venv/.installed
 
@@ -28,6 +28,12 @@ BENCH_SCALE ?= county
 bench: install
 	.venv/bin/python scripts/i18n.py compile
 	BENCH_SCALE=$(BENCH_SCALE) .venv/bin/python bench/run.py
+
+## Load test: 50 users for 60 s against gunicorn + PostgreSQL + Redis + a worker on
+## 127.0.0.1. LOAD_DATABASE_URL (a scratch database, emptied) is required.
+load: install
+	.venv/bin/python scripts/i18n.py compile
+	bash scripts/load.sh
 
 ## Re-extract messages into the Chinese catalogue and list what is untranslated.
 i18n: install

@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
     conn = Redis.from_url(url)
     queue = Queue(app.config["RQ_QUEUE"], connection=conn, job_class=AppJob)
-    worker = Worker([queue], connection=conn, job_class=AppJob, name=args.name)
+    worker = Worker([queue], connection=conn, job_class=AppJob, name=args.name,
+                    job_monitoring_interval=app.config["JOB_HEARTBEAT_SECONDS"])
     with app.app_context():
         from crm.scheduling import register_periodic_jobs
 

@@ -24,6 +24,9 @@ class Config:
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "crm")
     # Packet rendering for a whole county takes well under a minute; leave headroom.
     JOB_TIMEOUT = int(os.environ.get("JOB_TIMEOUT", "900"))
+    # How often a worker reports that a running job is alive; a job silent for three
+    # periods is dead (its worker was killed) and its packet is marked failed.
+    JOB_HEARTBEAT_SECONDS = int(os.environ.get("JOB_HEARTBEAT_SECONDS", "10"))
 
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

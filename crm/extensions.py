@@ -28,7 +28,29 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+MAX_PAGE = 100_000
+
+
+class _SQLAlchemy(SQLAlchemy):
+    """``paginate`` that takes any ``?page=`` a user can type: a number too large for
+    the database's OFFSET (``?page=99999999999999999999`` was a 500) is clamped, and
+    anything that is not a positive number is page 1."""
+
+    def paginate(self, select, *, page=None, per_page=None, max_per_page=None,
+                 error_out=True, count=True):
+        from flask import has_request_context, request
+
+        if page is None and has_request_context():
+            page = request.args.get("page", 1, type=int)
+        if page is not None:
+            page = min(max(page, 1), MAX_PAGE)
+        if per_page is None and max_per_page is None:
+            max_per_page = 100
+        return super().paginate(select, page=page, per_page=per_page,
+                                max_per_page=max_per_page, error_out=error_out, count=count)
+
+
+db = _SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -228,6 +228,27 @@ def init_app(app) -> None:
     def other_http(exc):
         return render_error(exc.code or 500, exc.name, exc.description or "")
 
+    @app.before_request
+    def refuse_nul_bytes():
+        # No keyboard types a NUL byte, and PostgreSQL cannot store one in text: a
+        # value carrying it would end as a 500 wherever it reaches a query.
+        # In a query string they are dropped, as any unreadable filter is ignored.
+        if b"%00" in request.query_string or b"\x00" in request.query_string:
+            from werkzeug.datastructures import ImmutableMultiDict
+
+            request.args = ImmutableMultiDict(
+                [(k.replace("\x00", ""), v.replace("\x00", ""))
+                 for k, vs in request.args.lists() for v in vs])
+        values = [request.path]
+        if request.method == "POST":
+            values += [v for _k, vs in request.form.lists() for v in vs]
+            values += [f.filename or "" for _k, fs in request.files.lists() for f in fs]
+        if any("\x00" in v for v in values):
+            return render_error(400, _("Invalid characters"),
+                                _("The request contained characters that cannot be stored. "
+                                  "Nothing was saved. Go back and type the text again."))
+        return None
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault(

@@ -115,3 +115,7 @@ def unit_form(unit_id: int | None = None):
     if unit_id and unit is None:
         abort(404)
     return render_template("admin/unit_form.html", form=form, unit=unit)
+
+
+# The audit log page lives in its own module on this blueprint.
+from crm.auth import audit_log  # noqa: E402,F401

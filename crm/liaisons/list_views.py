@@ -11,7 +11,7 @@ from crm.auth.models import Unit, User
 from crm.auth.permissions import role_required
 from crm.core.timeutil import local_today
 from crm.enterprises.models import Enterprise, can_view_enterprise
-from crm.extensions import db
+from crm.extensions import MAX_PAGE, db
 from crm.liaisons import catalogue, queries, services
 from crm.liaisons.coverage import coverage, parse_period, stale_enterprises, weekly_coverage
 from crm.liaisons.export import EXPORT_LIMIT, visits_workbook
@@ -48,7 +48,8 @@ def index():
     """Visits the user may see, filtered, newest first, 30 a page."""
     form, filters = _filters()
     pagination, rows = queries.visit_page(current_user, filters,
-                                          max(request.args.get("page", 1, type=int), 1))
+                                          min(max(request.args.get("page", 1, type=int), 1),
+                                              MAX_PAGE))
     enterprise = (db.session.get(Enterprise, filters["enterprise"])
                   if "enterprise" in filters else None)
     return render_template("liaisons/list.html", form=form, pagination=pagination, rows=rows,

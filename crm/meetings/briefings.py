@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -100,19 +100,23 @@ def mark_final(briefing: Briefing, actor) -> Briefing:
 def reap_stale(now=None) -> int:
     """Mark failed the briefings whose job died (worker killed, job lost or timed out).
 
-    A running briefing whose rq job is gone, failed or stopped, or that has run longer
-    than the job timeout, can never finish: the coordinator must see it failed and be
-    able to retry. Returns how many were marked.
+    A running briefing whose rq job is gone, failed or stopped, whose worker stopped
+    sending heartbeats (a SIGKILLed or vanished host: rq updates a started job's
+    heartbeat every ``JOB_HEARTBEAT_SECONDS``), or that has run longer than the job
+    timeout, can never finish: the coordinator must see it failed and be able to
+    retry. Returns how many were marked.
     """
     now = now or utcnow()
     timeout = timedelta(seconds=current_app.config["JOB_TIMEOUT"] + 60)
+    silence = timedelta(seconds=3 * current_app.config["JOB_HEARTBEAT_SECONDS"] + 5)
     rows = db.session.scalars(select(Briefing).where(Briefing.state == "running")).all()
     dead = []
-    job_states = _job_states([b.job_id for b in rows if b.job_id])
+    jobs = _job_states([b.job_id for b in rows if b.job_id])
     for b in rows:
-        state = job_states.get(b.job_id) if b.job_id else None
-        if (b.started_at and now - b.started_at > timeout) or state in ("failed", "stopped",
-                                                                         "canceled", "missing"):
+        state, beat = jobs.get(b.job_id, (None, None)) if b.job_id else (None, None)
+        if ((b.started_at and now - b.started_at > timeout)
+                or state in ("failed", "stopped", "canceled", "missing")
+                or (state == "started" and beat is not None and now - beat > silence)):
             dead.append(b)
     for b in dead:
         b.state = "failed"
@@ -122,8 +126,9 @@ def reap_stale(now=None) -> int:
     return len(dead)
 
 
-def _job_states(job_ids: list[str]) -> dict[str, str]:
-    """rq status of each job id (``missing`` when Redis no longer has it)."""
+def _job_states(job_ids: list[str]) -> dict[str, tuple]:
+    """(rq status, last heartbeat as naive UTC) of each job id (``missing`` when Redis no
+    longer has it)."""
     if not job_ids or not current_app.config.get("REDIS_URL"):
         return {}
     from redis.exceptions import RedisError
@@ -136,8 +141,16 @@ def _job_states(job_ids: list[str]) -> dict[str, str]:
         jobs = Job.fetch_many(job_ids, connection=conn)
     except RedisError:
         return {}
-    return {jid: (job.get_status(refresh=False) if job is not None else "missing")
-            for jid, job in zip(job_ids, jobs)}
+    out = {}
+    for jid, job in zip(job_ids, jobs):
+        if job is None:
+            out[jid] = ("missing", None)
+            continue
+        beat = job.last_heartbeat
+        if beat is not None and beat.tzinfo is not None:
+            beat = beat.astimezone(timezone.utc).replace(tzinfo=None)
+        out[jid] = (job.get_status(refresh=False), beat)
+    return out
 
 
 def requeue_pending(max_age_seconds: int = 60) -> int:

@@ -96,9 +96,16 @@ class ProposalForm(FlaskForm):
     question = TextAreaField(_l("What the meeting is asked to decide"),
                              validators=[Optional(), Length(max=4000)])
 
-    def validate_title(self, field):
-        if not (field.data or "").strip() and not (self.issue_number.data or "").strip():
-            raise ValidationError(_l("Give a subject or a problem number."))
+    def validate(self, extra_validators=None):
+        """A subject or a problem number is needed. (An inline ``validate_title`` never
+        ran for an empty title: ``Optional`` stops the chain first, and the empty item
+        then hit the database's CHECK constraint as a 500.)"""
+        if not super().validate(extra_validators):
+            return False
+        if not (self.title.data or "").strip() and not (self.issue_number.data or "").strip():
+            self.title.errors = [*self.title.errors, str(_l("Give a subject or a problem number."))]
+            return False
+        return True
 
 
 class QuestionForm(FlaskForm):

@@ -144,6 +144,8 @@ def add_agenda_item(meeting: Meeting, actor, *, issue: Issue | None = None,
     """A leader's or coordinator's proposal (optionally about a problem)."""
     if meeting.state != "planning":
         raise MeetingError(_("The agenda can only be changed while the meeting is planned."))
+    if issue is None and not (title or "").strip():
+        raise MeetingError(_("Give a subject or a problem number."))
     items = _agenda(meeting)
     if issue is not None and any(i.issue_id == issue.id for i in items):
         raise MeetingError(_("This problem is already on the agenda."))

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import time
 import traceback
 
 from crm.core.timeutil import utcnow
 from crm.extensions import db
 
 log = logging.getLogger(__name__)
+
+
+def _fault_injection_pause() -> None:
+    """Fault-injection hook for the reliability tests: with CRM_FAULT_RENDER_PAUSE set
+    (seconds), a job waits while marked running, so that a test can kill its worker
+    mid-packet. Never set in production."""
+    pause = os.environ.get("CRM_FAULT_RENDER_PAUSE")
+    if pause:
+        time.sleep(float(pause))
 
 
 def build_briefing(briefing_id: int) -> str:
@@ -32,6 +43,7 @@ def build_briefing(briefing_id: int) -> str:
     briefing.started_at = briefing.heartbeat_at = utcnow()
     briefing.error = None
     db.session.commit()
+    _fault_injection_pause()
     try:
         rendered = render_briefing(briefing)
         briefing = db.session.get(Briefing, briefing_id)

@@ -1,4 +1,6 @@
 """``flask crm backup`` and ``flask crm restore`` round-trip the SQLite database."""
+import hashlib
+
 from sqlalchemy import func, select
 
 from crm import create_app
@@ -22,6 +24,20 @@ def test_backup_and_restore_round_trip(tmp_path):
         db.create_all()
         populate()
         db.session.commit()
+        # A generated packet must come back byte for byte (its sha256 is archived).
+        from crm.auth.models import User
+        from crm.meetings import briefings
+        from crm.meetings.models import Briefing
+
+        leader = db.session.scalar(select(User).where(User.username == "leader"))
+        packet = briefings.request_briefing("portfolio", leader, leader=leader)
+        db.session.commit()
+        assert briefings.dispatch(packet.id) == "inline"
+        db.session.expire_all()
+        packet = db.session.get(Briefing, packet.id)
+        assert packet.state == "success"
+        packet_id, digest = packet.id, packet.sha256
+        assert hashlib.sha256(packet.pdf).hexdigest() == digest
         before = _counts()
         assert before["enterprises"] == 120 and before["issues"] > 100
     result = runner.invoke(args=["crm", "backup", str(tmp_path / "snap.sqlite3")])
@@ -29,6 +45,7 @@ def test_backup_and_restore_round_trip(tmp_path):
     with app.app_context():  # damage the live data after the backup
         db.session.execute(db.text("DELETE FROM issue_events"))
         db.session.execute(db.text("DELETE FROM visit_policies"))
+        db.session.execute(db.text("DELETE FROM briefings"))
         db.session.commit()
         assert _counts()["issue_events"] == 0
         db.session.remove()
@@ -36,6 +53,10 @@ def test_backup_and_restore_round_trip(tmp_path):
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert _counts() == before
+        restored = db.session.get(Briefing, packet_id)
+        assert restored.sha256 == digest
+        assert hashlib.sha256(restored.pdf).hexdigest() == digest
+        db.session.remove()
         db.engine.dispose()
 
 

@@ -92,15 +92,31 @@ def detail(meeting_id: int, decision_form: DecisionForm | None = None):
     ).all()
     from crm.meetings.decisions import decisions_of
 
+    decisions = decisions_of(meeting)
     return render_template(
         "meetings/detail.html", meeting=meeting, agenda=agenda, cases=cases, packets=packets,
-        decisions=decisions_of(meeting), kinds=MEETING_KINDS, states=MEETING_STATES,
+        decisions=decisions, viewable=_viewable_issue_ids(agenda, cases, decisions), kinds=MEETING_KINDS, states=MEETING_STATES,
         briefing_states=BRIEFING_STATES, now=utcnow(),
         edit_form=MeetingEditForm(obj=meeting), minutes_form=MinutesForm(obj=meeting),
         proposal_form=ProposalForm(formdata=None), case_form=TypicalCaseForm(formdata=None),
         question_form=QuestionForm(formdata=None),
         decision_form=decision_form or DecisionForm(formdata=None),
     )
+
+
+def _viewable_issue_ids(agenda, cases, decisions) -> set[int]:
+    """The problems on this page the user may open: a leader reads the whole agenda, but
+    only links to problems of their own enterprises (the others would answer 404)."""
+    from crm.issues.models import issue_visibility
+
+    ids = {item.issue.id for item in agenda if item.issue}
+    ids |= {issue.id for _case, issue in cases}
+    ids |= {d.issue.id for d in decisions if getattr(d, "issue", None)}
+    if not ids:
+        return set()
+    return set(db.session.scalars(
+        select(Issue.id).where(Issue.id.in_(ids), issue_visibility(current_user))
+    ))
 
 
 def _refused(meeting: Meeting, exc: Exception, anchor: str = ""):
@@ -121,7 +137,7 @@ def edit(meeting_id: int):
         db.session.commit()
         flash(_("Saved."), "success")
     else:
-        flash(" ".join(e for errs in form.errors.values() for e in errs), "danger")
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "danger")
     return _back(meeting)
 
 
@@ -146,7 +162,7 @@ def agenda_add(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     form = ProposalForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errs in form.errors.values() for e in errs), "danger")
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "danger")
         return _back(meeting, "#agenda")
     issue = None
     if (form.issue_number.data or "").strip():
@@ -188,7 +204,7 @@ def agenda_item(meeting_id: int, item_id: int):
         elif action == "question":
             form = QuestionForm()
             if not form.validate_on_submit():
-                flash(" ".join(e for errs in form.errors.values() for e in errs), "danger")
+                flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "danger")
                 return _back(meeting, "#agenda")
             services.set_question(item, form.question.data or "", current_user)
         else:
@@ -212,7 +228,7 @@ def minutes(meeting_id: int):
         db.session.commit()
         flash(_("Saved."), "success")
     else:
-        flash(" ".join(e for errs in form.errors.values() for e in errs), "danger")
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "danger")
     return _back(meeting, "#minutes")
 
 
@@ -223,7 +239,7 @@ def case_add(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     form = TypicalCaseForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errs in form.errors.values() for e in errs), "danger")
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "danger")
         return _back(meeting, "#cases")
     issue = _issue_by_number(form.issue_number.data)
     if issue is None:

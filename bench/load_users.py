@@ -1,0 +1,156 @@
+"""Bounded load test: simulated users in realistic role mixes against a running server.
+
+    python bench/load_users.py --base http://127.0.0.1:5098 --users 50 --seconds 60
+
+Each simulated user signs in with its own cookie jar (the demo accounts, password
+``crm-demo``), then walks its role's pages with a think time of 0.5–2 s until the time
+is up; leaders also ask for their portfolio packet once (rendered by a worker). Only
+the standard library is used. Prints requests, errors (5xx, unexpected 4xx, network
+failures), median and p95 latency overall and per page, and exits 1 on any error.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+from http.cookiejar import CookieJar
+
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+LINK_RE = re.compile(r'href="(/(?:enterprises|problems|visits)/\d+)"')
+# (role, demo account, share of the simulated users, pages walked)
+MIX = [
+    ("commissioner", "commissioner", 0.40, ["/visits/week", "/enterprises/", "/problems/",
+                                            "/notifications", "DETAIL"]),
+    ("leader", "leader", 0.20, ["/enterprises/mine", "/problems/leader", "/problems/",
+                                "/meetings/", "/visits/", "DETAIL"]),
+    ("handler", "handler", 0.20, ["/problems/inbox", "/problems/", "/notifications", "DETAIL"]),
+    ("coordinator", "coordinator", 0.16, ["/meetings/overview", "/problems/triage",
+                                          "/enterprises/", "/visits/", "/visits/coverage",
+                                          "/meetings/", "DETAIL"]),
+    ("admin", "admin", 0.04, ["/admin/users", "/admin/units", "/admin/audit"]),
+]
+
+
+class Recorder:
+    """Thread-safe latency and error log."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.times: dict[str, list[float]] = defaultdict(list)
+        self.errors: list[str] = []
+
+    def add(self, label: str, seconds: float, error: str | None = None) -> None:
+        with self.lock:
+            self.times[label].append(seconds)
+            if error:
+                self.errors.append(f"{label}: {error}")
+
+
+def _label(path: str) -> str:
+    return re.sub(r"/\d+", "/<id>", path.split("?")[0])
+
+
+class SimUser(threading.Thread):
+    """One person: sign in, then browse the role's pages until ``deadline``."""
+
+    def __init__(self, base, role, account, pages, password, deadline, rec, seed):
+        super().__init__(daemon=True)
+        self.base, self.role, self.account, self.pages = base, role, account, pages
+        self.password, self.deadline, self.rec = password, deadline, rec
+        self.rng = random.Random(seed)
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        self.details: list[str] = []
+
+    def request(self, path: str, data: dict | None = None, expect=(200,)) -> str:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        start = time.perf_counter()
+        error, text = None, ""
+        try:
+            with self.opener.open(self.base + path, data=body, timeout=30) as resp:
+                text = resp.read().decode("utf-8", "replace")
+                if resp.status not in expect:
+                    error = f"HTTP {resp.status}"
+        except urllib.error.HTTPError as exc:
+            error = f"HTTP {exc.code}"
+        except Exception as exc:  # noqa: BLE001 - every failure is an error to report
+            error = f"{type(exc).__name__}: {exc}"
+        self.rec.add(_label(path) if data is None else "POST " + _label(path),
+                     time.perf_counter() - start, error)
+        return text
+
+    def run(self) -> None:
+        page = self.request("/login")
+        token = CSRF_RE.search(page).group(1) if CSRF_RE.search(page) else ""
+        home = self.request("/login", {"csrf_token": token, "username": self.account,
+                                       "password": self.password})
+        self.details = LINK_RE.findall(home)
+        if self.role == "leader":
+            token = CSRF_RE.search(home).group(1) if CSRF_RE.search(home) else token
+            self.request("/briefings/portfolio", {"csrf_token": token})
+        while time.monotonic() < self.deadline:
+            path = self.rng.choice(self.pages)
+            if path == "DETAIL":
+                if not self.details:
+                    continue
+                path = self.rng.choice(self.details)
+            html = self.request(path)
+            found = LINK_RE.findall(html)
+            if found:
+                self.details = found[:50]
+            time.sleep(self.rng.uniform(0.5, 2.0))
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank) of ``values``."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered)) - 1))]
+
+
+def main() -> int:
+    """Run the load and print the report."""
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base", default="http://127.0.0.1:5098")
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--password", default="crm-demo")
+    args = parser.parse_args()
+    if not args.base.startswith(("http://127.0.0.1", "http://localhost")):
+        parser.error("the load test only runs against a local server")
+    rec, deadline, users = Recorder(), time.monotonic() + args.seconds, []
+    for role, account, share, pages in MIX:
+        for _ in range(max(1, round(share * args.users))):
+            users.append(SimUser(args.base, role, account, pages, args.password, deadline,
+                                 rec, seed=len(users)))
+    users = users[:args.users]
+    started = time.monotonic()
+    for u in users:
+        u.start()
+        time.sleep(0.05)   # ramp up over a few seconds rather than one burst
+    for u in users:
+        u.join(args.seconds + 60)
+    elapsed = time.monotonic() - started
+    every = [t for ts in rec.times.values() for t in ts]
+    mix = ", ".join(f"{sum(1 for u in users if u.role == r)} {r}" for r, *_ in MIX)
+    print(f"users: {len(users)} ({mix}); duration {elapsed:.0f} s")
+    print(f"requests: {len(every)} ({len(every) / elapsed:.1f}/s); errors: {len(rec.errors)}")
+    print(f"latency: median {statistics.median(every) * 1000:.0f} ms, "
+          f"p95 {percentile(every, 95) * 1000:.0f} ms, max {max(every) * 1000:.0f} ms")
+    print(f"{'page':40} {'n':>6} {'median ms':>10} {'p95 ms':>8}")
+    for label, ts in sorted(rec.times.items(), key=lambda kv: -percentile(kv[1], 95)):
+        print(f"{label:40} {len(ts):>6} {statistics.median(ts) * 1000:>10.0f} "
+              f"{percentile(ts, 95) * 1000:>8.0f}")
+    for line in rec.errors[:20]:
+        print("ERROR", line)
+    return 1 if rec.errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

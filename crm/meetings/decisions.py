@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from crm.core import audit
 from crm.extensions import db
@@ -18,7 +18,7 @@ def decisions_of(meeting: Meeting) -> list[Decision]:
     """The meeting's decisions with their problems and units, in order (one query)."""
     return db.session.scalars(
         select(Decision).where(Decision.meeting_id == meeting.id)
-        .options(selectinload(Decision.issue), selectinload(Decision.unit))
+        .options(joinedload(Decision.issue), joinedload(Decision.unit))
         .order_by(Decision.position, Decision.id)
     ).all()
 

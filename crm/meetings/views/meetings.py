@@ -95,7 +95,8 @@ def detail(meeting_id: int, decision_form: DecisionForm | None = None):
     decisions = decisions_of(meeting)
     return render_template(
         "meetings/detail.html", meeting=meeting, agenda=agenda, cases=cases, packets=packets,
-        decisions=decisions, viewable=_viewable_issue_ids(agenda, cases, decisions), kinds=MEETING_KINDS, states=MEETING_STATES,
+        decisions=decisions, viewable=_viewable_issue_ids(agenda, cases, decisions),
+        kinds=MEETING_KINDS, states=MEETING_STATES,
         briefing_states=BRIEFING_STATES, now=utcnow(),
         edit_form=MeetingEditForm(obj=meeting), minutes_form=MinutesForm(obj=meeting),
         proposal_form=ProposalForm(formdata=None), case_form=TypicalCaseForm(formdata=None),
@@ -112,8 +113,8 @@ def _viewable_issue_ids(agenda, cases, decisions) -> set[int]:
     ids = {item.issue.id for item in agenda if item.issue}
     ids |= {issue.id for _case, issue in cases}
     ids |= {d.issue.id for d in decisions if getattr(d, "issue", None)}
-    if not ids:
-        return set()
+    if not ids or current_user.sees_all:
+        return ids
     return set(db.session.scalars(
         select(Issue.id).where(Issue.id.in_(ids), issue_visibility(current_user))
     ))

@@ -46,6 +46,7 @@ class _Issues:
         self.ebase = (db.session.scalar(select(func.max(IssueEvent.id))) or 0) + 1
         self.numbers: dict[int, int] = {}
         self.unit_ids = sorted(handlers)
+        self.fresh = 0  # problems raised in the last day and a half
 
     def event(self, issue_id, at, action, actor, from_state, to_state, text=None, data=None):
         self.events.append(dict(id=self.ebase + len(self.events), issue_id=issue_id, at=at,
@@ -74,7 +75,12 @@ class _Issues:
                    lead_unit_id=None, handler_id=None, state="new", is_redispatched=False,
                    reopen_count=0, supervise_count=0, is_escalated=False, version=1,
                    updated_at=raised_at)
-        target = _target_state(rng, (now - raised_at).total_seconds() / 86400)
+        age = (now - raised_at).total_seconds() / 86400
+        target = _target_state(rng, age)
+        if age < 1.5 and source == "visit" and not self.fresh:
+            target = "new"  # at any scale, at least one problem still waits for triage
+        if age < 1.5:
+            self.fresh += 1
         self.event(iid, raised_at, "raise", author, None, "new")
         t = raised_at
         coord = rng.choice(self.coordinators)

@@ -249,14 +249,22 @@ def _visits(w, rng, ctx, factor, ents, commissioner_of, policy_ids):
     summaries = [s.replace("{contact}", "企业负责人").replace("{e}", "企业").replace("{p}", str(p))
                  for s in SUMMARIES for p in (70, 80, 85, 90, 95)]
 
+    this_week = min(5, (ctx.today - (first_week + timedelta(weeks=WEEKS - 1))).days + 1)
+    quotas = [0] * WEEKS
+    quotas[-1] = min(n_target, per_week * this_week // 6)
+    full, extra = divmod(n_target - quotas[-1], WEEKS - 1)
+    for week in range(WEEKS - 1):
+        quotas[week] = full + (1 if week < extra else 0)
+
     def rows():
         k = 0
         for week in range(WEEKS):
             monday = first_week + timedelta(weeks=week)
             last = (ctx.today - monday).days if week == WEEKS - 1 else 6
             start = (week * per_week) % len(ents)
-            # The current week is under way: only the days so far have their visits.
-            quota = per_week if week < WEEKS - 1 else per_week * min(5, last + 1) // 6
+            # The current week is under way: only the days so far have their visits; the
+            # full weeks share the rest so the year holds exactly ``n_target`` visits.
+            quota = quotas[week]
             for j in range(quota):
                 if k >= n_target:
                     return

@@ -24,7 +24,14 @@ def _count(model, *where):
 
 def test_tiny_province_keeps_the_invariants(app, client):
     counts = seed("tiny", today=TODAY)
-    assert counts["enterprises"] == 100 and counts["visits"] > 4_000
+    # The sizes asked for, exactly: a year of visits and the problems they raised.
+    from crm.seed.province import SIZES
+
+    factor = counts["enterprises"] / SIZES["enterprises"]
+    assert counts["enterprises"] == 100
+    assert counts["visits"] == round(SIZES["visits"] * factor)
+    assert _count(Issue, Issue.source == "visit") == round(SIZES["issues"] * factor)
+    assert counts["issues"] == _count(Issue, Issue.source.in_(["visit", "decision"]))
     # Valid credit codes and pinyin search keys on every enterprise.
     for code, pinyin, initials in db.session.execute(
             select(Enterprise.credit_code, Enterprise.name_pinyin, Enterprise.name_initials)):

@@ -912,7 +912,7 @@ def _flow(story: _Story, spec: _Spec, resolution: str):
 
 
 def _flow_closed(story: _Story, resolution: str):
-    ctx, issue, rng = story.ctx, story.issue, story.ctx.rng
+    issue, rng = story.issue, story.ctx.rng
     story.progress(rng.randint(1, 2))
     if rng.random() < 0.1:
         story.pause(story.later(1, 2))

@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from sqlalchemy import select, text
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
 from crm.auth.roles import HOME_ORDER, Role
@@ -83,7 +84,8 @@ def init_login(login_manager) -> None:
         uid, _sep, token = user_id.partition(":")
         if not uid.isdigit():
             return None
-        user = db.session.get(User, int(uid))
+        # Roles come in the same statement: every request needs them.
+        user = db.session.get(User, int(uid), options=[joinedload(User.role_rows)])
         if user is None or not user.is_active or user.session_token != token:
             return None
         return user

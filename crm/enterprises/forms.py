@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 from wtforms import widgets
 from wtforms import (
     BooleanField,
+    Field,
     DateField,
     DecimalField,
     HiddenField,
@@ -20,6 +21,7 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
+from wtforms.validators import StopValidation
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from crm.auth.forms import PHONE_MESSAGE, PHONE_RE
@@ -55,23 +57,94 @@ def duplicate_message(existing, viewer) -> Markup:
 
 
 
-class PeopleSelect(widgets.Select):
-    """A ``<select>`` of people that renders thousands of options quickly.
-
-    WTForms' own widget builds every option through ``html_params``; with the 4,000
-    commissioners of a province that alone took hundreds of milliseconds per page.
-    """
+class PersonPicker:
+    """A search-as-you-type person field: a hidden input carries the id, a search box
+    with a ``<datalist>`` filled from ``/enterprises/people.json`` carries the name
+    (``crm/static/app.js``). A province has 4,000 commissioners: no page lists them
+    all. Without script the typed name is resolved on the server (``PersonField``)."""
 
     def __call__(self, field, **kwargs):
+        list_id = f"{field.id}-options"
         kwargs.setdefault("id", field.id)
-        if "required" not in kwargs and "required" in getattr(field, "flags", []):
-            kwargs["required"] = True
-        out = [f"<select {widgets.html_params(name=field.name, **kwargs)}>"]
-        for value, label, selected, *_rest in field.iter_choices():
-            out.append(f'<option value="{escape(value)}"{" selected" if selected else ""}>'
-                       f"{escape(label)}</option>")
-        out.append("</select>")
-        return Markup("".join(out))
+        kwargs.setdefault("class_", "form-control")
+        search = widgets.html_params(
+            name=f"{field.name}{PersonField.TEXT_SUFFIX}", type="search", value=field.typed,
+            list=list_id, autocomplete="off", **{"data-person-picker": field.lookup_url(),
+                                                 "data-person-target": f"{field.id}-id"},
+            **kwargs)
+        hidden = widgets.html_params(type="hidden", name=field.name, id=f"{field.id}-id",
+                                     value=field.data or "")
+        return Markup(f"<input {hidden}><input {search}><datalist id=\"{list_id}\"></datalist>")
+
+
+def person_label(display_name: str, unit_name: str | None, role: str | None = None) -> str:
+    """How a person reads in a picker: 张三（发改委）, with the role when it can vary."""
+    label = f"{display_name}（{unit_name}）" if unit_name else display_name
+    return f"{label} · {ASSIGNMENT_ROLE_PEOPLE[role]}" if role else label
+
+
+ASSIGNMENT_ROLE_PEOPLE = {"leader": _l("City leader"), "commissioner": _l("Commissioner")}
+
+
+class PersonField(Field):
+    """An active person holding one of ``roles``, chosen with ``PersonPicker``.
+
+    The form posts the id (hidden input) and the text typed in the search box; when
+    the id is missing (no script) a name that matches exactly one person is accepted.
+    Every error reads in Chinese next to the field, and the typed text is kept.
+    """
+
+    TEXT_SUFFIX = "-text"
+    widget = PersonPicker()
+
+    def __init__(self, label=None, validators=None, roles=("leader", "commissioner"),
+                 **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.roles = tuple(roles)
+        self.typed = ""
+
+    def lookup_url(self) -> str:
+        return url_for("enterprises.people_lookup", role=",".join(self.roles))
+
+    def process(self, formdata, data=None, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        if formdata is not None:
+            self.typed = (formdata.get(f"{self.name}{self.TEXT_SUFFIX}") or "").strip()[:100]
+        elif self.data:
+            self.typed = self._label_of(self.data) or ""
+
+    def process_formdata(self, valuelist):
+        raw = (valuelist[0] if valuelist else "") or ""
+        self.data = int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else None
+
+    def _value(self):
+        return str(self.data or "")
+
+    def _label_of(self, user_id):
+        from crm.enterprises.queries import people_matching
+
+        rows = people_matching(self.roles, ids=[user_id])
+        return person_label(rows[0].display_name, rows[0].unit_name) if rows else None
+
+    def pre_validate(self, form):
+        from crm.enterprises.queries import people_matching
+
+        if self.data is None:
+            if not self.typed:
+                return
+            name = self.typed.split("（")[0].split(" · ")[0].strip()
+            rows = [r for r in people_matching(self.roles, name=name, limit=3)
+                    if r.display_name == name]
+            if len(rows) != 1:
+                raise StopValidation(_("No one by that name can take this role.") if not rows
+                                      else _("Several people have that name: choose one "
+                                             "from the list."))
+            self.data = rows[0].id
+            return
+        if not people_matching(self.roles, ids=[self.data]):
+            self.data = None
+            raise StopValidation(_("Choose an active person from the list."))
+
 
 class EnterpriseForm(FlaskForm):
     """Create or edit an enterprise's profile (and, on create, its primary contact)."""
@@ -184,18 +257,17 @@ def _not_future(form, field):
 
 
 class AssignForm(FlaskForm):
-    """Give one 包联 role of one enterprise to a person."""
+    """Give one 包联 role of one enterprise to a person (``role`` picks who qualifies)."""
 
-    user_id = SelectField(_l("Person"), coerce=int, widget=PeopleSelect(),
-                          validators=[DataRequired(_l("Choose a person."))])
+    user_id = PersonField(_l("Person"), validators=[DataRequired(_l("Choose a person."))])
     start_date = DateField(_l("From"), default=local_today,
                            validators=[DataRequired(_l("Enter a date.")), _not_future])
 
-    def __init__(self, *args, people=(), **kwargs):
+    def __init__(self, *args, role: str = "commissioner", **kwargs):
         super().__init__(*args, **kwargs)
-        self.user_id.choices = [(0, _l("— choose —"))] + [
-            (u.id, f"{u.display_name}（{u.unit_name}）" if u.unit_name else u.display_name)
-            for u in people]
+        from crm.liaisons.assignments import REQUIRED_ROLE
+
+        self.user_id.roles = (REQUIRED_ROLE[role],)
 
 
 class BulkAssignForm(FlaskForm):
@@ -205,17 +277,9 @@ class BulkAssignForm(FlaskForm):
                               validators=[DataRequired(_l("Select enterprises in the list "
                                                           "first."))])
     role = SelectField(_l("Liaison role"), choices=list(ASSIGNMENT_ROLES.items()))
-    user_id = SelectField(_l("Person"), coerce=int, widget=PeopleSelect(),
-                          validators=[DataRequired(_l("Choose a person."))])
+    user_id = PersonField(_l("Person"), validators=[DataRequired(_l("Choose a person."))])
     start_date = DateField(_l("From"), default=local_today,
                            validators=[DataRequired(_l("Enter a date.")), _not_future])
-
-    def __init__(self, *args, leaders=(), commissioners=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        lead, com = _("City leader"), _("Commissioner")  # translated once, not per person
-        self.user_id.choices = [(0, _l("— choose —"))] + [
-            (u.id, f"{u.display_name} · {lead}") for u in leaders] + [
-            (u.id, f"{u.display_name} · {com}") for u in commissioners]
 
 
 class AwayForm(FlaskForm):

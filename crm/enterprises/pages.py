@@ -103,7 +103,7 @@ def enterprise_page(user, ent: Enterprise, now: datetime | None = None) -> Enter
         contacts=contacts,
         current=current,
         past=past,
-        leaders=leader_states([ent.id])[ent.id],
+        leaders=leader_states([ent.id], assignments=current)[ent.id],
         visits=visits,
         open_issues=list(db.session.scalars(open_issues_stmt(user, [ent.id], now)).unique()),
         closed_issues=closed,

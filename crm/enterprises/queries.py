@@ -295,27 +295,35 @@ def town_choices() -> list[Unit]:
         select(Unit).where(Unit.kind == "town", Unit.is_active).order_by(Unit.name)))
 
 
-def people_with_role(role: str) -> list:
-    """Active users holding ``role``, by name (for filters and assignment forms): rows
-    with ``id``, ``display_name`` and ``unit_name`` — a province has thousands of
-    commissioners, so no ORM objects are built for them."""
-    return list(db.session.execute(
-        select(User.id, User.display_name, Unit.name.label("unit_name"))
-        .outerjoin(Unit, Unit.id == User.unit_id)
-        .where(User.is_active,
-               User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
-        .order_by(User.display_name, User.id)))
+def people_matching(roles, name: str = "", ids=None, limit: int = 20) -> list:
+    """Active people holding one of ``roles`` whose name (or unit) contains ``name``, or
+    with one of ``ids``: rows with ``id``, ``display_name``, ``unit_name`` and ``role``
+    (their first matching role), by name — at most ``limit``."""
+    stmt = (select(User.id, User.display_name, Unit.name.label("unit_name"),
+                   func.min(UserRole.role).label("role"))
+            .join(UserRole, UserRole.user_id == User.id)
+            .outerjoin(Unit, Unit.id == User.unit_id)
+            .where(User.is_active, UserRole.role.in_(list(roles)))
+            .group_by(User.id, User.display_name, Unit.name)
+            .order_by(User.display_name, User.id).limit(limit))
+    if ids is not None:
+        stmt = stmt.where(User.id.in_(list(ids)))
+    if name:
+        like = f"%{_like_escape(name)}%"
+        stmt = stmt.where(User.display_name.ilike(like, escape="\\")
+                          | Unit.name.ilike(like, escape="\\"))
+    return list(db.session.execute(stmt))
 
 
-def people_by_role(*roles: str) -> dict[str, list]:
-    """``people_with_role`` for several roles in one query: {role: rows}."""
-    out: dict[str, list] = {role: [] for role in roles}
-    rows = db.session.execute(
-        select(User.id, User.display_name, Unit.name.label("unit_name"), UserRole.role)
-        .join(UserRole, UserRole.user_id == User.id)
-        .outerjoin(Unit, Unit.id == User.unit_id)
-        .where(User.is_active, UserRole.role.in_(roles))
-        .order_by(User.display_name, User.id))
-    for row in rows:
-        out[row.role].append(row)
-    return out
+def filter_people(flt: ListFilters) -> dict[str, str]:
+    """Labels of the leader / commissioner the list is filtered by (for the pickers):
+    one query, and none when the list is not filtered by a person."""
+    wanted = {"leader": flt.leader, "commissioner": flt.commissioner}
+    ids = {uid for uid in wanted.values() if uid}
+    if not ids:
+        return {}
+    from crm.enterprises.forms import person_label
+
+    names = {r.id: person_label(r.display_name, r.unit_name)
+             for r in people_matching(("leader", "commissioner"), ids=ids)}
+    return {key: names[uid] for key, uid in wanted.items() if uid in names}

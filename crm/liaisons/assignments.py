@@ -289,12 +289,17 @@ class LeaderState:
         return ids
 
 
-def leader_states(enterprise_ids: Iterable[int], on: date | None = None
-                  ) -> dict[int, LeaderState]:
-    """Leader A/B and their away state for many enterprises in two queries."""
+def leader_states(enterprise_ids: Iterable[int], on: date | None = None,
+                  assignments: Iterable[Assignment] | None = None) -> dict[int, LeaderState]:
+    """Leader A/B and their away state for many enterprises in two queries (one when
+    the caller already holds the enterprises' ``assignments`` with their users)."""
     ids = list(enterprise_ids)
     states = {eid: LeaderState() for eid in ids}
-    rows = active_assignments(ids, LEADER_ROLES)
+    if assignments is None:
+        rows = active_assignments(ids, LEADER_ROLES)
+    else:
+        rows = [a for a in assignments if a.end_date is None and a.role in LEADER_ROLES
+                and a.enterprise_id in states]
     away = away_user_ids([r.user_id for r in rows], on)
     for row in rows:
         state = states[row.enterprise_id]

@@ -161,7 +161,7 @@ def test_coordinator_assigns_on_the_enterprise_page(client, login_as, cast):
     wrong = client.post_form(f"/enterprises/{ent.id}/assign/leader_b", {
         "leader_b-user_id": str(cast["com"].id),
         "leader_b-start_date": local_today().isoformat()}, follow_redirects=True)
-    assert "不是有效的选择" in wrong.get_data(as_text=True)
+    assert "请从列表中选择一位在职人员" in wrong.get_data(as_text=True)
     client.post_form(f"/enterprises/{ent.id}/assign/leader_a", {
         "leader_a-user_id": str(cast["c"].id), "leader_a-start_date": local_today().isoformat()})
     page = client.get(f"/enterprises/{ent.id}").get_data(as_text=True)

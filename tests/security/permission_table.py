@@ -61,6 +61,7 @@ TABLE: dict[str, tuple] = {
     # registry
     "enterprises.index": (ANY, None),
     "enterprises.export": (ANY, None),
+    "enterprises.people_lookup": (ANY, None),
     "enterprises.detail": (ANY, "enterprise"),
     "enterprises.qr": (ANY, "enterprise"),
     "enterprises.portfolio": ({"leader"}, None),

@@ -4,7 +4,9 @@ from flask import Blueprint, abort
 from flask_login import current_user
 
 from crm.enterprises.links import problem_path, visit_form_path
-from crm.enterprises.models import Enterprise, can_edit_enterprise, can_view_enterprise
+from sqlalchemy import select
+
+from crm.enterprises.models import Enterprise, can_edit_enterprise, enterprise_visibility
 from crm.extensions import db
 
 bp = Blueprint("enterprises", __name__)
@@ -25,8 +27,9 @@ def _template_context():
 
 def load_visible(enterprise_id: int) -> Enterprise:
     """The enterprise if the user may see it; 404 otherwise (its existence stays private)."""
-    ent = db.session.get(Enterprise, enterprise_id)
-    if ent is None or not can_view_enterprise(current_user, ent):
+    ent = db.session.scalar(select(Enterprise).where(
+        Enterprise.id == enterprise_id, enterprise_visibility(current_user)))
+    if ent is None:
         abort(404)
     return ent
 

@@ -1,19 +1,37 @@
 """包联 people: assigning and ending roles (one enterprise or many), away periods."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from crm.auth.models import User
 from crm.enterprises import queries
-from crm.enterprises.forms import ActionForm, AssignForm, AwayForm, BulkAssignForm
+from crm.enterprises.forms import ActionForm, AssignForm, AwayForm, BulkAssignForm, person_label
 from crm.enterprises.models import Enterprise
 from crm.enterprises.views import bp, load_visible, require_editor
 from crm.extensions import db
 from crm.liaisons import assignments
 from crm.liaisons.models import ASSIGNMENT_ROLES, Assignment, LeaderAbsence
+
+
+LOOKUP_ROLES = ("leader", "commissioner")
+
+
+@bp.route("/people.json")
+@login_required
+def people_lookup():
+    """Search-as-you-type for the person fields: ``?role=leader,commissioner&q=张``
+    answers at most 20 active people whose name or unit contains ``q``."""
+    roles = [r for r in (request.args.get("role") or "").split(",") if r in LOOKUP_ROLES]
+    query = (request.args.get("q") or "").strip()[:50]
+    if not roles or not query:
+        return jsonify(people=[])
+    with_role = len(roles) > 1
+    rows = queries.people_matching(roles, name=query)
+    return jsonify(people=[{"id": r.id, "label": person_label(
+        r.display_name, r.unit_name, r.role if with_role else None)} for r in rows])
 
 
 def _back(enterprise_id: int):
@@ -28,8 +46,7 @@ def assign(enterprise_id: int, role: str):
     require_editor(ent)
     if role not in assignments.REQUIRED_ROLE:
         abort(404)
-    form = AssignForm(prefix=role,
-                      people=queries.people_with_role(assignments.REQUIRED_ROLE[role]))
+    form = AssignForm(prefix=role, role=role)
     if not form.validate_on_submit():
         for errors in form.errors.values():
             flash(" ".join(str(e) for e in errors), "danger")
@@ -72,8 +89,7 @@ def end_assignment(assignment_id: int):
 def bulk_assign():
     """Give one role on every enterprise selected in the list to one person."""
     require_editor()
-    form = BulkAssignForm(leaders=queries.people_with_role("leader"),
-                          commissioners=queries.people_with_role("commissioner"))
+    form = BulkAssignForm()
     back = request.form.get("next") or ""
     back = back if back.startswith("/") and not back.startswith("//") else url_for(
         "enterprises.index")

@@ -22,7 +22,6 @@ from crm.enterprises.links import absolute_url, qr_svg, visit_form_path
 from crm.enterprises.models import CLUSTERS, Contact
 from crm.enterprises.views import bp, load_visible, require_editor
 from crm.extensions import db
-from crm.liaisons.assignments import REQUIRED_ROLE
 
 PER_PAGE = 25
 
@@ -38,15 +37,12 @@ def index():
     ids = [e.id for e in page.items]
     facts = queries.row_facts(current_user, ids, now, today)
     editor = current_user.sees_all
-    people = queries.people_by_role("leader", "commissioner")
-    leaders, commissioners = people["leader"], people["commissioner"]
-    bulk = BulkAssignForm(formdata=None, leaders=leaders, commissioners=commissioners) \
-        if editor else None
+    bulk = BulkAssignForm(formdata=None) if editor else None
     return render_template(
         "enterprises/list.html", page=page, facts=facts, flt=flt, bulk=bulk, editor=editor,
         former=queries.former_ids(current_user, ids),
         counts=queries.list_counts(current_user, stmt, now, today),
-        towns=queries.town_choices(), leaders=leaders, commissioners=commissioners,
+        towns=queries.town_choices(), chosen=queries.filter_people(flt),
         clusters=CLUSTERS, sorts=list(queries.SORTS.items()))
 
 
@@ -70,8 +66,7 @@ def detail(enterprise_id: int):
     data = pages.enterprise_page(current_user, ent)
     forms = {}
     if data.can_edit:
-        people = queries.people_by_role("leader", "commissioner")
-        forms = {role: AssignForm(formdata=None, prefix=role, people=people[REQUIRED_ROLE[role]])
+        forms = {role: AssignForm(formdata=None, prefix=role, role=role)
                  for role in ("leader_a", "leader_b", "commissioner")}
     url = absolute_url(visit_form_path(ent.id))
     return render_template("enterprises/detail.html", p=data, ent=ent, now=utcnow(),

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from crm.auth.models import Unit, User, UserRole
+from crm.auth.models import Unit
 from crm.core.timeutil import utcnow
 from crm.enterprises.models import Enterprise, can_view_enterprise
 from crm.extensions import db
@@ -136,19 +136,14 @@ def new(enterprise_id: int):
     return render_template("issues/new.html", form=form, enterprise=enterprise)
 
 
-def _filter_choices():
-    """Choices for the list's filter bar (a fixed number of queries)."""
+def _filter_choices(f):
+    """Choices for the list's filter bar (a fixed number of queries); people are
+    searched as you type, only the chosen leader / commissioner is looked up."""
+    from crm.enterprises.queries import filter_people
+
     units = db.session.scalars(select(Unit).order_by(Unit.kind.desc(), Unit.name)).all()
     categories = db.session.scalars(select(Category).order_by(Category.position)).all()
-    people = db.session.execute(
-        select(User.id, User.display_name, UserRole.role).join(UserRole)
-        .where(UserRole.role.in_(("leader", "commissioner")), User.is_active.is_(True))
-        .order_by(User.display_name)).all()
-    return {
-        "units": units, "categories": categories,
-        "leaders": [(uid, name) for uid, name, role in people if role == "leader"],
-        "commissioners": [(uid, name) for uid, name, role in people if role == "commissioner"],
-    }
+    return {"units": units, "categories": categories, "chosen": filter_people(f)}
 
 
 @bp.route("/")
@@ -162,7 +157,7 @@ def index():
     enterprise = db.session.get(Enterprise, f.enterprise) if f.enterprise else None
     return render_template("issues/list.html", page=page, rows=rows_for(page.items, now), f=f,
                            enterprise=enterprise, STATES=STATES, LIGHTS=LIGHTS,
-                           **_filter_choices())
+                           **_filter_choices(f))
 
 
 @bp.route("/export.xlsx")

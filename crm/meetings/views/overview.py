@@ -4,7 +4,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import render_template, request, url_for
-from flask_babel import gettext as _
 
 from crm.auth.permissions import role_required
 from crm.core.timeutil import local_today

@@ -193,22 +193,34 @@ def filtered(user, flt: ListFilters, now: datetime | None = None, today: date | 
     return stmt.order_by(*order)
 
 
-def list_counts(user, stmt, now: datetime | None = None, today: date | None = None) -> dict:
-    """Total, with red problems and not visited this week, over the filtered set: one query."""
+def list_counts(user, stmt, now: datetime | None = None, today: date | None = None,
+                whole: bool = False) -> dict:
+    """Total, with red problems and not visited this week, over the filtered set: one query.
+
+    The red and visited counts start from the (small) sets of red problems and of this
+    week's visits, each read from its index, and count distinct enterprises among them;
+    ``whole`` (nothing narrows a list that sees everything) skips the set membership.
+    """
     now = now or utcnow()
-    ids = stmt.order_by(None).with_only_columns(Enterprise.id).subquery()
     monday, sunday = week_bounds(today)
-    # IN over the (small) sets of red / visited enterprises: each set is built once from
-    # its index, rather than probing problems and visits once per enterprise.
-    red_ids = select(Issue.enterprise_id).where(Issue.red_expr(now), issue_visibility(user))
-    visited_ids = select(Visit.enterprise_id).where(Visit.visit_date.between(monday, sunday),
-                                                    visit_visibility(user))
-    red = func.sum(db.case((Enterprise.id.in_(red_ids), 1), else_=0))
-    unvisited = func.sum(db.case((Enterprise.id.not_in(visited_ids), 1), else_=0))
-    row = db.session.execute(
-        select(func.count(), red, unvisited).select_from(Enterprise)
-        .where(Enterprise.id.in_(select(ids.c.id)))).one()
-    return {"total": row[0] or 0, "red": int(row[1] or 0), "unvisited": int(row[2] or 0)}
+    # The filtered ids once (a CTE used three times is computed once): a search by a
+    # name fragment is a scan of every name, not to be repeated per figure.
+    listed = stmt.order_by(None).with_only_columns(Enterprise.id).cte("listed")
+    ids = select(listed.c.id)
+    red = (select(func.count(Issue.enterprise_id.distinct()))
+           .where(Issue.red_expr(now), issue_visibility(user)))
+    visited = (select(func.count(Visit.enterprise_id.distinct()))
+               .where(Visit.visit_date.between(monday, sunday), visit_visibility(user)))
+    if whole:
+        total = select(func.count()).select_from(Enterprise)
+    else:
+        total = select(func.count()).select_from(listed)
+        red = red.where(Issue.enterprise_id.in_(ids))
+        visited = visited.where(Visit.enterprise_id.in_(ids))
+    row = db.session.execute(select(total.scalar_subquery(), red.scalar_subquery(),
+                                    visited.scalar_subquery())).one()
+    total, red_n, visited_n = (int(v or 0) for v in row)
+    return {"total": total, "red": red_n, "unvisited": total - visited_n}
 
 
 @dataclass

@@ -33,7 +33,11 @@ def index():
     flt = queries.ListFilters.from_args(request.args)
     now, today = utcnow(), local_today()
     stmt = queries.filtered(current_user, flt, now, today)
-    page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
+    counts = queries.list_counts(current_user, stmt, now, today,
+                                 whole=current_user.sees_all and not flt.active)
+    # The pager's total is the counts' total (no second pass over the filtered set).
+    page = db.paginate(stmt, per_page=PER_PAGE, error_out=False, count=False)
+    page.total = counts["total"]
     ids = [e.id for e in page.items]
     facts = queries.row_facts(current_user, ids, now, today)
     editor = current_user.sees_all
@@ -41,7 +45,7 @@ def index():
     return render_template(
         "enterprises/list.html", page=page, facts=facts, flt=flt, bulk=bulk, editor=editor,
         former=queries.former_ids(current_user, ids),
-        counts=queries.list_counts(current_user, stmt, now, today),
+        counts=counts,
         towns=queries.town_choices(), chosen=queries.filter_people(flt),
         clusters=CLUSTERS, sorts=list(queries.SORTS.items()))
 

@@ -170,6 +170,22 @@ class WorkCalendar:
 
     def __init__(self, overrides: dict[date, bool]):
         self.overrides = overrides
+        self._origin: date | None = None
+        self._running: list[int] = []  # working days in (origin, origin + i]
+
+    def _count_to(self, day: date) -> int | None:
+        """Working days in (origin, day] from a running count built on demand, so a
+        board of problems overdue for months counts each day once, not once per row."""
+        if self._origin is None:
+            return None
+        i = (day - self._origin).days
+        if i < 0 or i > 4000:
+            return None
+        run = self._running
+        while len(run) <= i:
+            run.append(run[-1] + is_workday(self._origin + timedelta(days=len(run)),
+                                            self.overrides))
+        return run[i]
 
     @classmethod
     def load(cls, start: date, end: date) -> WorkCalendar:
@@ -197,8 +213,13 @@ class WorkCalendar:
         return sub_working_days(start, days, self.overrides)
 
     def between(self, start: date, end: date) -> int:
-        """Working days in (start, end]."""
-        return working_days_between(start, end, self.overrides)
+        """Working days in (start, end]; negative when ``end`` is before ``start``."""
+        if self._origin is None:
+            self._origin, self._running = min(start, end) - timedelta(days=1), [0]
+        a, b = self._count_to(start), self._count_to(end)
+        if a is None or b is None:
+            return working_days_between(start, end, self.overrides)
+        return b - a
 
     def roll(self, day: date) -> date:
         """``day`` or the next working day."""

@@ -238,33 +238,45 @@ class Section:
 
 def sections_for(parts: dict[str, tuple], now: datetime, limit: int = 50) -> dict[str, Section]:
     """Several board sections in one query: ``parts`` maps a section name to
-    ``(condition, by_raised)`` on ``Issue``; each section keeps its first ``limit`` rows —
-    most urgent first, or oldest raised first when ``by_raised`` — and its total.
+    ``(condition, order)`` on ``Issue``; each section keeps its first ``limit`` rows and
+    its total. ``order`` is ``"raised"`` (oldest raised first), ``"due"`` (earliest due
+    first: for sections that are all red, where the light adds nothing) or
+    ``"urgency"`` (red, yellow, green, then by due time); ``True`` / ``False`` mean
+    ``"raised"`` / ``"urgency"``.
 
-    A problem may belong to several sections (e.g. red and waiting for an extension);
-    the union keeps it in each. One more query reads the holiday overrides for the
-    countdowns, whatever the number of sections.
+    Each section is its own ``ORDER BY … LIMIT`` (an index walk for the large red
+    sections, not a ranking of every overdue problem) with its total as an
+    uncorrelated scalar subquery, computed once. A problem may belong to several
+    sections (e.g. red and waiting for an extension); the union keeps it in each. One
+    more query reads the holiday overrides for the countdowns.
     """
     light = Issue.light_expr(now)
     rank = db.case((light == "red", 0), (light == "yellow", 1), (light == "green", 2), else_=3)
+    zero = db.literal(0)
     selects = []
-    for name, (cond, by_raised) in parts.items():
-        if by_raised:
-            keys = (db.literal(0), db.literal(0), Issue.raised_at)
+    for name, (cond, order) in parts.items():
+        order = {True: "raised", False: "urgency"}.get(order, order)
+        if order == "raised":
+            keys, by = (zero, zero, Issue.raised_at), (Issue.raised_at,)
+        elif order == "due":
+            keys, by = (zero, zero, Issue.due_at), (Issue.due_at,)
         else:
             keys = (rank, db.case((Issue.due_at.is_(None), 1), else_=0), Issue.due_at)
-        selects.append(select(Issue.id.label("id"), db.literal(name).label("section"),
-                              keys[0].label("k1"), keys[1].label("k2"), keys[2].label("k3"))
-                       .where(cond))
+            by = keys
+        total = select(db.func.count()).select_from(Issue).where(cond).scalar_subquery()
+        first = (select(Issue.id.label("id"), db.literal(name).label("section"),
+                        keys[0].label("k1"), keys[1].label("k2"), keys[2].label("k3"),
+                        total.label("total"))
+                 .where(cond).order_by(*by, Issue.id.desc()).limit(limit).subquery())
+        selects.append(select(first))
     union = db.union_all(*selects).subquery()
     ranked = select(
-        union.c.id, union.c.section,
+        union.c.id, union.c.section, union.c.total,
         db.func.row_number().over(partition_by=union.c.section, order_by=(
             union.c.k1, union.c.k2, union.c.k3, union.c.id.desc())).label("rn"),
-        db.func.count().over(partition_by=union.c.section).label("total"),
     ).subquery()
     stmt = (select(Issue, ranked.c.section, ranked.c.total)
-            .join(ranked, ranked.c.id == Issue.id).where(ranked.c.rn <= limit)
+            .join(ranked, ranked.c.id == Issue.id)
             .options(*LIST_OPTIONS).order_by(ranked.c.section, ranked.c.rn))
     found = db.session.execute(stmt).all()
     rows = rows_for([issue for issue, _s, _t in found], now)

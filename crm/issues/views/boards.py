@@ -22,7 +22,7 @@ from crm.liaisons.models import Assignment
 
 RECENT = 30  # how many recently resolved/closed problems a board shows
 # Rows a triage section shows; the rest are one click away on the filtered list.
-BOARD_LIMIT = 50
+BOARD_LIMIT = 20
 
 
 def _rows(stmt, now, order=None, limit=None):
@@ -69,8 +69,8 @@ def triage():
         "returned": (Issue.state == "returned", False),
         "extensions": (Issue.extension_requested_until.is_not(None)
                        & Issue.state.in_(OPEN_STATES), False),
-        "red": (Issue.red_expr(now) & ~repeated, False),
-        "repeated": (Issue.red_expr(now) & repeated, False),
+        "red": (Issue.red_expr(now) & ~repeated, "due"),
+        "repeated": (Issue.red_expr(now) & repeated, "due"),
     }, now, limit=BOARD_LIMIT)
     new_rows, returned = sections["new"].rows, sections["returned"].rows
     proposer = services.Proposer(now)

@@ -1,0 +1,38 @@
+"""a partial index for pending extension requests (replaces the full one); problems by state and raise time; running clocks by due time
+
+Revision ID: 7c1e2a9d4f30
+Revises: 54d0b1e41c5b
+Create Date: 2026-11-27 10:45:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '7c1e2a9d4f30'
+down_revision = '54d0b1e41c5b'
+branch_labels = None
+depends_on = None
+
+PENDING = sa.text("extension_requested_until IS NOT NULL")
+CLOCK = sa.text("state IN ('dispatched', 'returned', 'in_progress', 'reopened')")
+
+
+def upgrade():
+    with op.batch_alter_table('issues', schema=None) as batch_op:
+        batch_op.drop_index('ix_issues_extension_requested_until')
+        batch_op.create_index('ix_issues_extension_pending', ['extension_requested_until'],
+                              unique=False, sqlite_where=PENDING, postgresql_where=PENDING)
+        batch_op.create_index('ix_issues_state_raised', ['state', 'raised_at'], unique=False)
+        batch_op.create_index('ix_issues_clock_due', ['due_at'], unique=False,
+                              sqlite_where=CLOCK, postgresql_where=CLOCK)
+
+
+def downgrade():
+    with op.batch_alter_table('issues', schema=None) as batch_op:
+        batch_op.drop_index('ix_issues_clock_due')
+        batch_op.drop_index('ix_issues_state_raised')
+        batch_op.drop_index('ix_issues_extension_pending')
+        batch_op.create_index('ix_issues_extension_requested_until',
+                              ['extension_requested_until'], unique=False)

@@ -125,20 +125,25 @@ def _note_status_seen(enterprise, visit: Visit, actor) -> None:
         update_enterprise(enterprise, {"status": visit.status_seen}, actor)
 
 
-def record_visit(enterprise, data: dict, actor) -> tuple[Visit, list[Issue], bool]:
+def record_visit(enterprise, data: dict, actor, prechecked: bool = False
+                 ) -> tuple[Visit, list[Issue], bool]:
     """Store a visit with its deliveries, photos and problems (each a new Issue).
 
     Idempotent on ``data["client_uuid"]``: a retry, a double tap or a parallel request
     with the same id returns the stored visit and raises no problem twice. Returns
-    (visit, problems raised now, created?).
+    (visit, problems raised now, created?). ``prechecked``: the caller has just checked
+    ``can_log_visit`` and looked the id up with ``existing_submission`` (the visit form
+    does, to answer a retry before validating); a request that raced past that lookup
+    still ends on the unique id below.
     """
-    if not can_log_visit(actor, enterprise):
+    if not prechecked and not can_log_visit(actor, enterprise):
         raise VisitError(_("This enterprise is not assigned to you, so you cannot log a "
                            "visit for it."))
     _begin_write()
-    existing = existing_submission(data["client_uuid"], enterprise, actor)
-    if existing is not None:
-        return existing, [], False
+    if not prechecked:
+        existing = existing_submission(data["client_uuid"], enterprise, actor)
+        if existing is not None:
+            return existing, [], False
     visit = Visit(
         client_uuid=data["client_uuid"], enterprise_id=enterprise.id, author_id=actor.id,
         **{f: data.get(f) for f in VISIT_FIELDS if data.get(f) is not None},

@@ -130,22 +130,26 @@ def _initial(visit: Visit) -> dict:
     return data
 
 
-def _saved(visit: Visit, issues, created: bool):
-    """Answer a successful (or repeated) submit."""
+def _saved(visit: Visit, issues, created: bool, commit: bool = False):
+    """Answer a successful (or repeated) submit; with ``commit``, commit first — the
+    answer's facts are read before, so nothing is loaded again after the commit."""
+    visit_id, numbers = visit.id, [i.number for i in issues]
+    mine = current_user.has_role("commissioner") and visit.author_id == current_user.id
+    if commit:
+        db.session.commit()
     if not created:
         message = _("This visit had already been saved; it was not saved twice.")
-    elif issues:
+    elif numbers:
         message = _("Visit saved. Problems registered: %(numbers)s.",
-                    numbers=_(", ").join(i.number for i in issues))
+                    numbers=_(", ").join(numbers))
     else:
         message = _("Visit saved.")
     flash(message, "success")
-    target = (url_for("liaisons.my_week") if current_user.has_role("commissioner")
-              and visit.author_id == current_user.id else url_for("liaisons.detail",
-                                                                    visit_id=visit.id))
+    target = (url_for("liaisons.my_week") if mine
+              else url_for("liaisons.detail", visit_id=visit_id))
     if wants_json():
-        return jsonify(ok=True, created=created, visit_id=visit.id, redirect=target,
-                       message=message, problems=[i.number for i in issues])
+        return jsonify(ok=True, created=created, visit_id=visit_id, redirect=target,
+                       message=message, problems=numbers)
     return redirect(target)
 
 
@@ -179,11 +183,11 @@ def new_visit(enterprise_id: int):
             return _saved(stored, [], False)
         if not form.validate():
             return _form_page(form, enterprise)
-        visit, issues, created = services.record_visit(enterprise, form.to_data(), current_user)
+        visit, issues, created = services.record_visit(enterprise, form.to_data(), current_user,
+                                                       prechecked=True)
     except services.VisitError as exc:
         return _form_page(form, enterprise, error=str(exc))
-    db.session.commit()
-    return _saved(visit, issues, created)
+    return _saved(visit, issues, created, commit=True)
 
 
 @bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])

@@ -195,6 +195,9 @@ class Issue(db.Model):
         Index("ix_issues_unit_state", "lead_unit_id", "state"),
         Index("ix_issues_state_due", "state", "due_at"),
         Index("ix_issues_state_raised", "state", "raised_at"),  # new ones, oldest first
+        # The few escalated to the joint meeting, oldest first (the overview, packets).
+        Index("ix_issues_escalated_raised", "raised_at", sqlite_where=text("is_escalated IS 1"),
+              postgresql_where=text("is_escalated IS true")),
         # Problems whose clock runs, by due time: the red ones, most overdue first.
         Index("ix_issues_clock_due", "due_at", sqlite_where=text(CLOCK_SQL),
               postgresql_where=text(CLOCK_SQL)),

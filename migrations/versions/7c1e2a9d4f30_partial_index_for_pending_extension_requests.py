@@ -1,4 +1,4 @@
-"""a partial index for pending extension requests (replaces the full one); problems by state and raise time; running clocks by due time
+"""a partial index for pending extension requests (replaces the full one); problems by state and raise time; running clocks by due time; escalated ones by raise time
 
 Revision ID: 7c1e2a9d4f30
 Revises: 54d0b1e41c5b
@@ -27,10 +27,14 @@ def upgrade():
         batch_op.create_index('ix_issues_state_raised', ['state', 'raised_at'], unique=False)
         batch_op.create_index('ix_issues_clock_due', ['due_at'], unique=False,
                               sqlite_where=CLOCK, postgresql_where=CLOCK)
+        batch_op.create_index('ix_issues_escalated_raised', ['raised_at'], unique=False,
+                              sqlite_where=sa.text("is_escalated IS 1"),
+                              postgresql_where=sa.text("is_escalated IS true"))
 
 
 def downgrade():
     with op.batch_alter_table('issues', schema=None) as batch_op:
+        batch_op.drop_index('ix_issues_escalated_raised')
         batch_op.drop_index('ix_issues_clock_due')
         batch_op.drop_index('ix_issues_state_raised')
         batch_op.drop_index('ix_issues_extension_pending')

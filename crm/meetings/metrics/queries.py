@@ -206,9 +206,11 @@ def _counter_rows(periods: Sequence[Period], detail: int, grouping: str, now: da
         _branch(select().select_from(IssueEvent).join(Issue, Issue.id == IssueEvent.issue_id),
                 grouping, event_kind, _bucket(IssueEvent.at, detailed),
                 func.count(distinct(IssueEvent.issue_id)), extra_group=(event_kind,))
+        # Reopened by a coordinator or by a low rating: written as one IN on the action
+        # so that the (action, at) index serves it (an OR on to_state would scan).
         .where(dspan.covers(IssueEvent.at),
-               or_(IssueEvent.action.in_(("reopen", "supervise")),
-                   IssueEvent.to_state == "reopened")),
+               IssueEvent.action.in_(("reopen", "supervise", "rate")),
+               or_(IssueEvent.action != "rate", IssueEvent.to_state == "reopened")),
         # Spelled out beside ``red`` so that the (state, due_at) index can serve it.
         _branch(issues, grouping, _kind("red"), None, func.count())
         .where(Issue.state.in_(CLOCK_STATES), Issue.due_at < now, red),

@@ -1,9 +1,7 @@
 """Packet pages: request, watch the job, download, retry, make final."""
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,6 +9,7 @@ from sqlalchemy.orm import defer
 
 from crm.auth.models import User
 from crm.auth.permissions import role_required
+from crm.core.downloads import XLSX_MIME, send_download
 from crm.extensions import db
 from crm.meetings import briefings
 from crm.meetings.briefing import pdf_filename
@@ -112,10 +111,7 @@ def download(briefing_id: int):
     if briefing.state != "success":
         abort(404)
     pdf = db.session.scalar(select(Briefing.pdf).where(Briefing.id == briefing.id))
-    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                         download_name=pdf_filename(briefing), etag=briefing.sha256,
-                         max_age=0)
-    return response
+    return send_download(pdf, pdf_filename(briefing), "application/pdf", etag=briefing.sha256)
 
 
 @bp.route("/<int:briefing_id>/retry", methods=["POST"])
@@ -158,5 +154,4 @@ def tables(briefing_id: int):
     data = packet_workbook(packet_context(briefing))
     suffix = _("tables")
     name = f"{packet_title(briefing)}-{suffix}.xlsx"
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_download(data, name, XLSX_MIME)

@@ -1,12 +1,15 @@
 """Packet pages: request, watch the job, download, retry, make final."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
+from crm import MAX_ROW_ID
 from crm.auth.models import User
 from crm.auth.permissions import role_required
 from crm.core.downloads import XLSX_MIME, send_download
@@ -69,17 +72,38 @@ def for_meeting(meeting_id: int):
     return _start(kind, meeting=meeting)
 
 
+def _named_leader(raw: str) -> User | None:
+    """The city leader whose id was posted, or None (missing, garbage, not a leader)."""
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ROW_ID:
+        return None
+    user = db.session.get(User, int(raw))
+    return user if user is not None and user.has_role("leader") else None
+
+
+def _back():
+    """Where the request came from, when that is a page of this site; else home."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc == request.host and parts.path.startswith("/"):
+        return redirect(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return redirect(url_for("main.index"))
+
+
 @bp.route("/portfolio", methods=["POST"])
 @role_required("leader", "coordinator")
 def for_portfolio():
-    """A leader's portfolio PDF: a leader asks for their own; a coordinator for any leader."""
+    """A leader's portfolio PDF: a leader asks for their own; a coordinator for a leader
+    named by ``leader_id`` (without a valid one nothing is made and they are told why)."""
     leader = current_user
-    if current_user.sees_all and request.form.get("leader_id", "").isdigit():
-        leader = db.session.get(User, int(request.form["leader_id"]))
-        if leader is None or not leader.has_role("leader"):
-            abort(404)
-    elif not current_user.has_role("leader"):
-        abort(403)
+    raw = request.form.get("leader_id", "")
+    if current_user.sees_all and (raw.strip() or not current_user.has_role("leader")):
+        leader = _named_leader(raw)
+        if leader is None:
+            message = (_("The chosen person is not a city leader; no PDF was made.")
+                       if raw.strip() else
+                       _("Choose the city leader whose portfolio PDF is to be made."))
+            flash(message, "danger")
+            return _back()
     return _start("portfolio", leader=leader)
 
 

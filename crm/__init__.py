@@ -4,8 +4,24 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from crm.config import ROOT, Config
+
+# Every table's id is a 32-bit ``integer`` in PostgreSQL (and SQLite cannot bind an int
+# beyond 64 bits).
+MAX_ROW_ID = 2**31 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in a URL: a number that cannot be a row id (0, or beyond the column's
+    range) does not match the route (404), instead of reaching the database as a value
+    it cannot compare (a 500) or being taken for "no record"."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _normalise_db_url(url: str) -> str:
@@ -24,6 +40,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         static_folder="static",
         instance_path=str(ROOT / "instance"),
     )
+    app.url_map.converters["int"] = RowIdConverter
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)

@@ -47,6 +47,15 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    # A session cookie that must not travel over plain HTTP takes the remember cookie along.
+    app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config.get("REMEMBER_COOKIE_SECURE")
+                                                or app.config["SESSION_COOKIE_SECURE"])
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
+                                x_port=proxies)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
 
@@ -62,6 +71,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=lambda: "Asia/Shanghai")
     login_manager.init_app(app)
     web.init_login(login_manager)
+    app.session_interface = web.SessionInterface()
 
     from crm.auth.admin import bp as admin_bp
     from crm.auth.views import bp as auth_bp

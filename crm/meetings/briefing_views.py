@@ -84,8 +84,10 @@ def _named_leader(raw: str) -> User | None:
 def _back():
     """Where the request came from, when that is a page of this site; else home."""
     parts = urlsplit(request.referrer or "")
-    if parts.netloc == request.host and parts.path.startswith("/"):
-        return redirect(parts.path + (f"?{parts.query}" if parts.query else ""))
+    path = parts.path
+    if parts.netloc == request.host and path.startswith("/") and not (
+            path.startswith("//") or "\\" in path):
+        return redirect(path + (f"?{parts.query}" if parts.query else ""))
     return redirect(url_for("main.index"))
 
 

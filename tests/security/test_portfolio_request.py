@@ -45,10 +45,12 @@ def test_coordinator_without_a_valid_leader_is_told_and_nothing_is_made(
     assert row_counts() == before
 
 
-def test_an_outside_referrer_is_not_followed(client, login_as, people):
+@pytest.mark.parametrize("referrer", ["https://evil.example/phish",
+                                      "http://localhost//evil.example/phish",
+                                      "http://localhost/\\evil.example/phish"])
+def test_an_outside_referrer_is_not_followed(client, login_as, people, referrer):
     login_as("coordinator")
-    response = client.post_form("/briefings/portfolio", {},
-                                headers={"Referer": "https://evil.example/phish"})
+    response = client.post_form("/briefings/portfolio", {}, headers={"Referer": referrer})
     assert response.status_code == 302 and "evil" not in response.headers["Location"]
     page = client.get(response.headers["Location"], follow_redirects=True)
     assert NO_LEADER in page.get_data(as_text=True)

@@ -4,8 +4,24 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from crm.config import ROOT, Config
+
+# Every table's id is a 32-bit ``integer`` in PostgreSQL (and SQLite cannot bind an int
+# beyond 64 bits).
+MAX_ROW_ID = 2**31 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in a URL: a number that cannot be a row id (0, or beyond the column's
+    range) does not match the route (404), instead of reaching the database as a value
+    it cannot compare (a 500) or being taken for "no record"."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _normalise_db_url(url: str) -> str:
@@ -24,12 +40,22 @@ def create_app(config: type | dict | None = None) -> Flask:
         static_folder="static",
         instance_path=str(ROOT / "instance"),
     )
+    app.url_map.converters["int"] = RowIdConverter
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    # A session cookie that must not travel over plain HTTP takes the remember cookie along.
+    app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config.get("REMEMBER_COOKIE_SECURE")
+                                                or app.config["SESSION_COOKIE_SECURE"])
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
+                                x_port=proxies)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
 
@@ -45,6 +71,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=lambda: "Asia/Shanghai")
     login_manager.init_app(app)
     web.init_login(login_manager)
+    app.session_interface = web.SessionInterface()
 
     from crm.auth.admin import bp as admin_bp
     from crm.auth.views import bp as auth_bp

@@ -12,6 +12,10 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _public_url() -> str | None:
+    return (os.environ.get("PUBLIC_URL") or "").rstrip("/") or None
+
+
 class Config:
     """Production-ready defaults; the embedded default is SQLite with inline jobs."""
 
@@ -33,16 +37,24 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "crm" / "translations")
     LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
 
+    # The address people reach the app at (printed QR codes carry it); unset = the
+    # host of the request that printed them.
+    PUBLIC_URL = _public_url()
+
     WTF_CSRF_TIME_LIMIT = None  # a token lives as long as the session
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    # Secure when configured, when PUBLIC_URL is https, and (crm.web.SessionInterface)
+    # on any request that arrived over HTTPS. The "keep me signed in" cookie follows.
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE",
+                                      (_public_url() or "").startswith("https://"))
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    PREFERRED_URL_SCHEME = "https" if (_public_url() or "").startswith("https://") else "http"
+    # Reverse proxies in front of the app (nginx: 1) whose X-Forwarded-For/-Proto/-Host
+    # are believed; 0 ignores those headers, so a client cannot fake its address or HTTPS.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(20 * 1024 * 1024)))
-    # The address people reach the app at (printed QR codes carry it); unset = the
-    # host of the request that printed them.
-    PUBLIC_URL = (os.environ.get("PUBLIC_URL") or "").rstrip("/") or None
 
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15

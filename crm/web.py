@@ -20,6 +20,7 @@ from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from sqlalchemy import select, text
@@ -55,6 +56,16 @@ NAV = [
     (_l("Meetings"), "meetings.index", {Role.COORDINATOR, Role.LEADER}),
     (_l("Administration"), "admin.users", {Role.ADMIN}),
 ]
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, whose cookie is also ``Secure`` on every request
+    that came over HTTPS (directly, or through a trusted proxy: TRUSTED_PROXIES), even
+    where SESSION_COOKIE_SECURE was not set."""
+
+    def get_cookie_secure(self, app) -> bool:
+        return bool(super().get_cookie_secure(app)
+                    or (has_request_context() and request.is_secure))
 
 
 def select_locale() -> str:

@@ -59,7 +59,9 @@ class UserForm(FlaskForm):
     unit_id = SelectField(_l("Unit"), coerce=int)
     roles = MultiCheckboxField(_l("Roles"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
     is_active = BooleanField(_l("Active"), default=True)
-    password = PasswordField(_l("Initial password"), validators=[Optional(), Length(max=128)])
+    # No Optional(): it would end validation on an empty or all-blank password, and the
+    # policy below would never run (the field only exists when creating a user).
+    password = PasswordField(_l("Initial password"), validators=[Length(max=128)])
 
     def __init__(self, *args, user: User | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from limits import parse as parse_limit
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.auth.models import Unit, User
 from crm.core import audit
@@ -22,6 +23,21 @@ class SignInError(Exception):
 def _unknown_user_limit():
     cfg = current_app.config
     return parse_limit(f"{cfg['LOGIN_MAX_FAILURES']} per {cfg['LOGIN_LOCK_MINUTES']} minutes")
+
+
+_dummy_hash: list[str] = []
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Check ``password`` against ``user``'s hash — or, for an unknown user name, against
+    a hash of a random password. Every sign-in path therefore pays for exactly one hash
+    check, so the time of the answer does not tell whether the user exists."""
+    if user is None:
+        if not _dummy_hash:
+            _dummy_hash.append(generate_password_hash(secrets.token_urlsafe(16)))
+        check_password_hash(_dummy_hash[0], password)
+        return False
+    return check_password_hash(user.password_hash, password)
 
 
 def find_user(username: str) -> User | None:
@@ -43,15 +59,19 @@ def authenticate(username: str, password: str) -> User:
     locked = _("Too many wrong passwords: this account is locked for %(m)d minutes. "
                "Try again later or ask the administrator.", m=cfg["LOGIN_LOCK_MINUTES"])
     user = find_user(username.strip())
+    matches = password_matches(user, password)   # before any early answer (timing)
     if user is None:
         key = ("login-unknown", username.strip().lower()[:64])
         strategy = limiter.limiter
-        if strategy is not None and not strategy.hit(_unknown_user_limit(), *key):
+        limit = _unknown_user_limit()
+        # The fifth wrong attempt already answers "locked", as for a real account.
+        if strategy is not None and (not strategy.hit(limit, *key)
+                                     or not strategy.test(limit, *key)):
             raise SignInError(locked)
         raise SignInError(wrong)
     if user.locked_until and user.locked_until > now:
         raise SignInError(locked)
-    if not user.check_password(password):
+    if not matches:
         user.failed_logins = (user.failed_logins or 0) + 1
         if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
             user.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])

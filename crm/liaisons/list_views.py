@@ -2,13 +2,14 @@
 coverage page. Routes on the ``liaisons`` blueprint."""
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, send_file
+from flask import abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from crm.auth.models import Unit, User
 from crm.auth.permissions import role_required
+from crm.core.downloads import XLSX_MIME, send_download
 from crm.core.timeutil import local_today
 from crm.enterprises.models import Enterprise, can_view_enterprise
 from crm.extensions import MAX_PAGE, db
@@ -66,8 +67,7 @@ def export():
     data = visits_workbook(visits[:EXPORT_LIMIT], numbers, photos,
                            truncated=len(visits) > EXPORT_LIMIT)
     name = _("visits-%(day)s.xlsx", day=local_today().isoformat())
-    return send_file(data, as_attachment=True, download_name=name,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_download(data.getvalue(), name, XLSX_MIME)
 
 
 @bp.route("/enterprise/<int:enterprise_id>")

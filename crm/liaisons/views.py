@@ -16,7 +16,6 @@ from flask import (
     abort,
     flash,
     jsonify,
-    make_response,
     redirect,
     render_template,
     request,
@@ -29,6 +28,7 @@ from sqlalchemy.orm import undefer
 from werkzeug.routing import BuildError
 
 from crm.auth.permissions import role_required
+from crm.core.downloads import send_download
 from crm.core.timeutil import local_today, to_local, week_start
 from crm.enterprises.models import STATUSES, Enterprise
 from crm.extensions import db
@@ -238,22 +238,23 @@ def detail(visit_id: int):
 def photo(photo_id: int):
     """A visit photo, to those who may see the visit.
 
-    Served inline so the visit page can show it: the bytes were decoded and written
-    again by Pillow (never the uploaded file), the type is fixed from what we wrote,
-    ``nosniff`` stops content sniffing and a sandboxing CSP makes the response inert
-    even if opened on its own.
+    The bytes were decoded and written again by Pillow (never the uploaded file) and
+    the type is fixed from what we wrote. Opened on its own the photo is a download
+    (``attachment``), never a page of this site; ``nosniff`` stops content sniffing and
+    a sandboxing CSP makes the response inert anyway. ``<img>`` on the visit page
+    ignores the disposition and shows it.
     """
     item = db.session.scalar(select(VisitPhoto).where(VisitPhoto.id == photo_id)
                              .options(undefer(VisitPhoto.data)))
     visit = db.session.get(Visit, item.visit_id) if item is not None else None
     if visit is None or not can_view_visit(current_user, visit):
         abort(404)
-    response = make_response(item.data)
     ext = "jpg" if item.content_type == "image/jpeg" else "png"
+    name = _("%(enterprise)s-visit %(day)s-photo %(n)d.%(ext)s",
+             enterprise=db.session.get(Enterprise, visit.enterprise_id).name, day=visit.visit_date.isoformat(), n=item.id,
+             ext=ext)
+    response = send_download(item.data, name, item.content_type)
     response.headers.update({
-        "Content-Type": item.content_type,
-        "Content-Disposition": f'inline; filename="visit-{visit.id}-photo-{item.id}.{ext}"',
-        "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox",
         "Cache-Control": "private, max-age=86400",
     })

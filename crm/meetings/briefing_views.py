@@ -1,16 +1,18 @@
 """Packet pages: request, watch the job, download, retry, make final."""
 from __future__ import annotations
 
-import io
+from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
+from crm import MAX_ROW_ID
 from crm.auth.models import User
 from crm.auth.permissions import role_required
+from crm.core.downloads import XLSX_MIME, send_download
 from crm.extensions import db
 from crm.meetings import briefings
 from crm.meetings.briefing import pdf_filename
@@ -70,17 +72,40 @@ def for_meeting(meeting_id: int):
     return _start(kind, meeting=meeting)
 
 
+def _named_leader(raw: str) -> User | None:
+    """The city leader whose id was posted, or None (missing, garbage, not a leader)."""
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ROW_ID:
+        return None
+    user = db.session.get(User, int(raw))
+    return user if user is not None and user.has_role("leader") else None
+
+
+def _back():
+    """Where the request came from, when that is a page of this site; else home."""
+    parts = urlsplit(request.referrer or "")
+    path = parts.path
+    if parts.netloc == request.host and path.startswith("/") and not (
+            path.startswith("//") or "\\" in path):
+        return redirect(path + (f"?{parts.query}" if parts.query else ""))
+    return redirect(url_for("main.index"))
+
+
 @bp.route("/portfolio", methods=["POST"])
 @role_required("leader", "coordinator")
 def for_portfolio():
-    """A leader's portfolio PDF: a leader asks for their own; a coordinator for any leader."""
+    """A leader's portfolio PDF: a leader asks for their own; a coordinator for a leader
+    named by ``leader_id`` (without a valid one nothing is made and they are told why)."""
     leader = current_user
-    if current_user.sees_all and request.form.get("leader_id", "").isdigit():
-        leader = db.session.get(User, int(request.form["leader_id"]))
-        if leader is None or not leader.has_role("leader"):
-            abort(404)
-    elif not current_user.has_role("leader"):
-        abort(403)
+    raw = request.form.get("leader_id", "")
+    if current_user.sees_all and (raw.strip() or not current_user.has_role("leader")):
+        leader = _named_leader(raw)
+        if leader is None:
+            message = (_("The chosen person is not a city leader; no PDF was made.")
+                       if raw.strip() else
+                       _("Choose the city leader whose portfolio PDF is to be made."))
+            flash(message, "danger")
+            return _back()
     return _start("portfolio", leader=leader)
 
 
@@ -112,10 +137,7 @@ def download(briefing_id: int):
     if briefing.state != "success":
         abort(404)
     pdf = db.session.scalar(select(Briefing.pdf).where(Briefing.id == briefing.id))
-    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                         download_name=pdf_filename(briefing), etag=briefing.sha256,
-                         max_age=0)
-    return response
+    return send_download(pdf, pdf_filename(briefing), "application/pdf", etag=briefing.sha256)
 
 
 @bp.route("/<int:briefing_id>/retry", methods=["POST"])
@@ -158,5 +180,4 @@ def tables(briefing_id: int):
     data = packet_workbook(packet_context(briefing))
     suffix = _("tables")
     name = f"{packet_title(briefing)}-{suffix}.xlsx"
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_download(data, name, XLSX_MIME)

@@ -89,7 +89,7 @@ def test_upload_store_and_serve_a_photo(county, client, login_as):
     assert served.status_code == 200
     assert served.headers["Content-Type"] == "image/jpeg"
     assert served.headers["X-Content-Type-Options"] == "nosniff"
-    assert served.headers["Content-Disposition"].startswith("inline;")
+    assert served.headers["Content-Disposition"].startswith("attachment;")
     assert "sandbox" in served.headers["Content-Security-Policy"]
     assert dict(Image.open(io.BytesIO(served.data)).getexif()) == {}
     page = client.get(f"/visits/{photos[0].visit_id}").get_data(as_text=True)

@@ -122,9 +122,9 @@ TABLE: dict[str, tuple] = {
     "meetings.advance": ({"coordinator"}, None),
     "meetings.decision_add": ({"coordinator"}, None),
     "briefings.for_meeting": ({"coordinator"}, None),
-    # A coordinator asks for a named leader's portfolio (leader_id); without one the
-    # request is refused like any other non-leader's.
-    "briefings.for_portfolio": ({"leader"}, None),
+    # A coordinator asks for a named leader's portfolio (leader_id); without one they
+    # are sent back with a message (tests/security/test_portfolio_request.py).
+    "briefings.for_portfolio": ({"leader", "coordinator"}, None),
     "briefings.detail": ({"coordinator", "admin", "leader"}, "briefing"),
     "briefings.download": ({"coordinator", "admin", "leader"}, "briefing"),
     "briefings.tables": ({"coordinator", "admin", "leader"}, "briefing"),

@@ -88,7 +88,9 @@ def test_session_cookie_is_secure_behind_https():
         client = app.test_client()
         token = client.csrf_token("https://localhost/login")
         response = client.post("https://localhost/login", data={
-            "csrf_token": token, "username": user.username, "password": factories.PASSWORD})
+            "csrf_token": token, "username": user.username, "password": factories.PASSWORD},
+            headers={"Referer": "https://localhost/login"})
+        assert response.status_code == 302   # signed in (not the CSRF page's cookie)
         cookie = _session_cookie(response)
         assert "Secure" in cookie and "HttpOnly" in cookie
         db.session.remove()

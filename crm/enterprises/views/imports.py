@@ -1,14 +1,13 @@
 """Import from .xlsx / .csv: template, upload, preview, confirm (all or nothing)."""
 from __future__ import annotations
 
-import io
-
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from crm.core.downloads import send_download
 from crm.enterprises import exporter, importer
 from crm.enterprises.forms import ActionForm, ImportForm
 from crm.enterprises.models import ImportBatch
@@ -25,8 +24,7 @@ def import_template():
     """The Excel template with Chinese headers, drop-down lists and instructions."""
     require_editor()
     name = _("Enterprise import template")
-    return send_file(io.BytesIO(exporter.template_workbook()), mimetype=exporter.XLSX_MIME,
-                     as_attachment=True, download_name=f"{name}.xlsx")
+    return send_download(exporter.template_workbook(), f"{name}.xlsx", exporter.XLSX_MIME)
 
 
 def _upload_page(form, error=None, status=200):

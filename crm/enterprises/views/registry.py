@@ -1,13 +1,12 @@
 """The enterprise list, its export, the enterprise page, create/edit/delete, contacts."""
 from __future__ import annotations
 
-import io
-
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from crm.core.downloads import send_download
 from crm.core.timeutil import local_today, utcnow
 from crm.enterprises import exporter, pages, queries, services
 from crm.enterprises.forms import (
@@ -58,8 +57,7 @@ def export():
     stmt = queries.filtered(current_user, flt)
     data = exporter.export_workbook(queries.export_rows(current_user, stmt))
     name = _("Enterprise list")
-    return send_file(io.BytesIO(data), mimetype=exporter.XLSX_MIME, as_attachment=True,
-                     download_name=f"{name}-{local_today():%Y%m%d}.xlsx")
+    return send_download(data, f"{name}-{local_today():%Y%m%d}.xlsx", exporter.XLSX_MIME)
 
 
 @bp.route("/<int:enterprise_id>")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import segno
 from flask import (
-    Response,
     abort,
     flash,
     redirect,
@@ -18,7 +17,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from crm.auth.models import Unit
-from crm.core.timeutil import utcnow
+from crm.core.downloads import XLSX_MIME, send_download
+from crm.core.timeutil import to_local, utcnow
 from crm.enterprises.models import Enterprise, can_view_enterprise
 from crm.extensions import db
 from crm.issues import services
@@ -168,9 +168,8 @@ def export():
     f = ListFilter.from_args(request.args)
     issues = db.session.scalars(list_query(current_user, f, now).limit(MAX_ROWS)).all()
     data = workbook_bytes(rows_for(issues, now))
-    name = f"problems-{now:%Y%m%d-%H%M}.xlsx"
-    return Response(data, headers={"Content-Disposition": f'attachment; filename="{name}"'},
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = _("Problem list")
+    return send_download(data, f"{name}-{to_local(now):%Y%m%d-%H%M}.xlsx", XLSX_MIME)
 
 
 @bp.route("/<int:issue_id>/rating-link", methods=["POST"])

@@ -93,7 +93,11 @@ def page_list(s):
         ("coordinator: problem page", "coordinator", "GET", f"/problems/{s['issue']}"),
         ("handler: inbox", "handler", "GET", "/problems/inbox"),
         ("coordinator: month overview (cached)", "coordinator", "GET", "/meetings/overview"),
-        ("coordinator: month overview (after a write)", "coordinator", "GET",
+        ("coordinator: month overview (after a problem is written)", "coordinator", "GET",
+         "/meetings/overview"),
+        ("coordinator: month overview (after a visit is logged)", "coordinator", "GET",
+         "/meetings/overview"),
+        ("coordinator: month overview (nothing cached)", "coordinator", "GET",
          "/meetings/overview"),
         ("coordinator: meeting page", "coordinator", "GET", f"/meetings/{s['meeting']}"),
     ]
@@ -119,9 +123,18 @@ def time_pages(app, repeat: int = 20, warm: int = 2) -> list[dict]:
         for label, role, method, url in page_list(s):
             client, times, queries, status = clients[role], [], [], None
             for i in range(warm + repeat):
-                if "after a write" in label:
+                # What a commit does to the cache (crm.meetings.metrics.cache): a
+                # problem written bumps the problem figures, a visit its month's.
+                if "after a problem" in label:
                     with app.app_context():
-                        cache.invalidate(app)
+                        cache.invalidate(app, ("problems",))
+                elif "after a visit" in label:
+                    with app.app_context():
+                        cache.invalidate(app, (cache.visit_month_domain(
+                            f"{local_today():%Y-%m}"),))
+                elif "nothing cached" in label:
+                    with app.app_context():
+                        cache.invalidate(app, ("problems", "visits"))
                 counter.n = 0
                 t0 = time.perf_counter()
                 if method == "POST":

@@ -1,4 +1,4 @@
-"""a partial index for pending extension requests (replaces the full one); problems by state and raise time; running clocks by due time; escalated ones by raise time
+"""a partial index for pending extension requests (replaces the full one); problems by state and raise time; running clocks by due time; escalated ones by raise time; reopening events by time
 
 Revision ID: 7c1e2a9d4f30
 Revises: 54d0b1e41c5b
@@ -16,10 +16,14 @@ branch_labels = None
 depends_on = None
 
 PENDING = sa.text("extension_requested_until IS NOT NULL")
+REOPENED = sa.text("to_state = 'reopened'")
 CLOCK = sa.text("state IN ('dispatched', 'returned', 'in_progress', 'reopened')")
 
 
 def upgrade():
+    with op.batch_alter_table('issue_events', schema=None) as batch_op:
+        batch_op.create_index('ix_issue_events_reopened', ['at'], unique=False,
+                              sqlite_where=REOPENED, postgresql_where=REOPENED)
     with op.batch_alter_table('issues', schema=None) as batch_op:
         batch_op.drop_index('ix_issues_extension_requested_until')
         batch_op.create_index('ix_issues_extension_pending', ['extension_requested_until'],
@@ -33,6 +37,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('issue_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_issue_events_reopened')
     with op.batch_alter_table('issues', schema=None) as batch_op:
         batch_op.drop_index('ix_issues_escalated_raised')
         batch_op.drop_index('ix_issues_clock_due')

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from crm.core.timeutil import LOCAL_TZ, utcnow
+from crm.core.timeutil import LOCAL_TZ, local_midnight_utc, utcnow
 from crm.extensions import db
 from crm.issues.deadlines import overrides_between
 from crm.issues.models import CLOCK_STATES, Issue, IssueEvent
@@ -138,8 +138,11 @@ def _working_days_sql(start_col, end_col, exceptions: list[tuple[date, int]]):
     the same count as ``deadlines.working_days_between``.
 
     Monday–Friday days come from arithmetic on day numbers; the exceptions add a step
-    function E(n) = sum of the signs up to day n, written newest first so that recent
-    dates leave the CASE after a branch or two."""
+    function E(t) = sum of the signs of the exception days up to the local date of t,
+    written newest first so that recent dates leave the CASE after a branch or two.
+    Its branches compare the stored instant with each exception day's local midnight
+    (in UTC), so no branch converts the column to a local date again — that conversion
+    is the costly part per row on SQLite."""
     n1, n2 = _day_number(start_col), _day_number(end_col)
     days = _weekdays_before(n2 + 1) - _weekdays_before(n1 + 1)
     if not exceptions:
@@ -147,13 +150,13 @@ def _working_days_sql(start_col, end_col, exceptions: list[tuple[date, int]]):
     steps, total = [], 0
     for day, sign in exceptions:
         total += sign
-        steps.append(((day - _EPOCH).days, total))
+        steps.append((local_midnight_utc(day), total))
     steps.reverse()
 
-    def step(n):
-        return case(*[(n >= x, value) for x, value in steps], else_=0)
+    def step(column):
+        return case(*[(column >= at, value) for at, value in steps], else_=0)
 
-    return days + step(n2) - step(n1)
+    return days + step(end_col) - step(start_col)
 
 
 # -- the queries ----------------------------------------------------------------
@@ -206,11 +209,12 @@ def _counter_rows(periods: Sequence[Period], detail: int, grouping: str, now: da
         _branch(select().select_from(IssueEvent).join(Issue, Issue.id == IssueEvent.issue_id),
                 grouping, event_kind, _bucket(IssueEvent.at, detailed),
                 func.count(distinct(IssueEvent.issue_id)), extra_group=(event_kind,))
-        # Reopened by a coordinator or by a low rating: written as one IN on the action
-        # so that the (action, at) index serves it (an OR on to_state would scan).
+        # Supervised, or reopened by a coordinator or a low rating: each side of the OR
+        # has its index — (action, at), and the partial index of reopening events, which
+        # SQLite only uses when 'reopened' is written into the SQL.
         .where(dspan.covers(IssueEvent.at),
-               IssueEvent.action.in_(("reopen", "supervise", "rate")),
-               or_(IssueEvent.action != "rate", IssueEvent.to_state == "reopened")),
+               or_(IssueEvent.action.in_(("reopen", "supervise")),
+                   IssueEvent.to_state == literal("reopened", literal_execute=True))),
         # Spelled out beside ``red`` so that the (state, due_at) index can serve it.
         _branch(issues, grouping, _kind("red"), None, func.count())
         .where(Issue.state.in_(CLOCK_STATES), Issue.due_at < now, red),

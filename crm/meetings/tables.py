@@ -63,13 +63,13 @@ def packet_workbook(context: dict) -> bytes:
         _sheet(wb, _("Progress of the last meeting’s decisions"),
                [_("Decision"), _("Responsible unit"), _("Due"), _("Progress")],
                [[d.text, d.unit.name, d.due_date.isoformat(),
-                 context["issue_states"][d.issue.state] if d.issue else ""]
+                 str(context["issue_states"][d.issue.state]) if d.issue else ""]
                 for d in context["prev_decisions"]])
     if "leaders" in context:
         _sheet(wb, _("Each leader’s enterprises"),
                [_("Leader"), _("Enterprise"), _("Role"), _("Visited"), _("Open problems"),
                 _("Overdue")],
-               [[s["leader"].display_name, r["name"], context["assignment_roles"][r["role"]],
+               [[s["leader"].display_name, r["name"], str(context["assignment_roles"][r["role"]]),
                  _("Yes") if r["visited"] else _("No"), r["open"], r["red"]]
                 for s in context["leaders"] for r in s["rows"]])
     if "units" in context:

@@ -64,6 +64,24 @@ class Config:
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "30 per minute")
     RATELIMIT_HEADERS_ENABLED = False
 
+    # The monthly packet stays printable at any scale. A section with more rows than its
+    # limit is printed in summary form, with a sentence giving the row count of the
+    # packet's Excel tables, which always hold every row (crm/meetings/summaries.py).
+    # A county (≈35 overdue problems, 220 leader rows, 65 enterprises with open problems,
+    # an 85-page packet) stays in full form; a province (10,000 / 40,000 / 11,000) prints
+    # about 200 pages instead of 11,000+.
+    # Overdue problems listed one per row (≈15 pages); beyond, one row per unit.
+    PACKET_RED_ROWS = int(os.environ.get("PACKET_RED_ROWS", "400"))
+    # In that per-unit summary, each unit's most overdue problems.
+    PACKET_RED_OLDEST = int(os.environ.get("PACKET_RED_OLDEST", "3"))
+    # Leader × enterprise rows listed in full (≈25 pages); beyond, one row per leader.
+    PACKET_LEADER_ROWS = int(os.environ.get("PACKET_LEADER_ROWS", "800"))
+    # In that per-leader summary, the overdue or agenda enterprises named per leader.
+    PACKET_LEADER_NAMED = int(os.environ.get("PACKET_LEADER_NAMED", "10"))
+    # Appendix pages (one per enterprise with open problems); beyond, only enterprises
+    # on this meeting's agenda or with an overdue problem, most urgent first, this many.
+    PACKET_APPENDIX_PAGES = int(os.environ.get("PACKET_APPENDIX_PAGES", "100"))
+
     APP_VERSION = "0.1.0"
     # Seconds the overview's figures may be reused while nothing is written (0: off).
     METRICS_CACHE_SECONDS = int(os.environ.get("METRICS_CACHE_SECONDS", "60"))

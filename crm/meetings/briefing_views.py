@@ -177,7 +177,7 @@ def tables(briefing_id: int):
     from crm.meetings.tables import packet_workbook
 
     briefing = _load(briefing_id)
-    data = packet_workbook(packet_context(briefing))
+    data = packet_workbook(packet_context(briefing, full_lists=True))
     suffix = _("tables")
     name = f"{packet_title(briefing)}-{suffix}.xlsx"
     return send_download(data, name, XLSX_MIME)

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from crm.core.timeutil import to_local
 from crm.meetings import metrics
 
 
@@ -63,15 +64,25 @@ def packet_workbook(context: dict) -> bytes:
         _sheet(wb, _("Progress of the last meeting’s decisions"),
                [_("Decision"), _("Responsible unit"), _("Due"), _("Progress")],
                [[d.text, d.unit.name, d.due_date.isoformat(),
-                 context["issue_states"][d.issue.state] if d.issue else ""]
+                 str(context["issue_states"][d.issue.state]) if d.issue else ""]
                 for d in context["prev_decisions"]])
     if "leaders" in context:
         _sheet(wb, _("Each leader’s enterprises"),
                [_("Leader"), _("Enterprise"), _("Role"), _("Visited"), _("Open problems"),
                 _("Overdue")],
-               [[s["leader"].display_name, r["name"], context["assignment_roles"][r["role"]],
+               [[s["leader"].display_name, r["name"], str(context["assignment_roles"][r["role"]]),
                  _("Yes") if r["visited"] else _("No"), r["open"], r["red"]]
                 for s in context["leaders"] for r in s["rows"]])
+    if "open_enterprises" in context:
+        printed = {d["enterprise"].id for d in context["dossiers"]}
+        _sheet(wb, _("Enterprises with open problems"),
+               [_("Enterprise"), _("Credit code"), _("Open problems"), _("Overdue"),
+                _("Most overdue due date"), _("On this meeting’s agenda"),
+                _("Page in the printed appendix")],
+               [[e.name, e.credit_code, e.open, e.red,
+                 to_local(e.oldest_red_due).strftime("%Y-%m-%d") if e.oldest_red_due else "",
+                 _("Yes") if e.on_agenda else _("No"), _("Yes") if e.id in printed else _("No")]
+                for e in context["open_enterprises"]])
     if "units" in context:
         _sheet(wb, _("Units"), unit_header, [_figure_rows(f) for f in context["units"]])
     if "commissioners" in context:

@@ -57,7 +57,7 @@ def run(database_url: str, enterprise_id: int, workers: int = 3, threads: int = 
     env.pop("REDIS_URL", None)
     proc = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--access-logfile", "/dev/null", "crm:create_app()"],
+         "--access-logfile", "/dev/null", "crm.wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:

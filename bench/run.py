@@ -90,7 +90,7 @@ def ensure_seeded(url: str, scale: str) -> float | None:
 
 
 def _app(url: str):
-    from crm import create_app
+    from crm import create_app, ready_for_requests
     from crm.config import Config
 
     class Cfg(Config):
@@ -100,7 +100,7 @@ def _app(url: str):
         RATELIMIT_ENABLED = False
         RATELIMIT_STORAGE_URI = "memory://"
 
-    return create_app(Cfg)
+    return ready_for_requests(create_app(Cfg))  # as crm.wsgi does for gunicorn
 
 
 def bench_database(kind: str, url: str, scale: str, repeat: int, skip: set) -> dict:

@@ -98,3 +98,18 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def ready_for_requests(app):
+    """Prepare a serving process: collect the start-up garbage, then hand the objects
+    alive now (modules, mappers, the template environment, translations — some
+    400,000) to ``gc.freeze()``, so that Python's cyclic garbage collector no longer
+    walks them on each full collection. Without it one request in ten or so paid a
+    100–150 ms pause on the province-scale benchmark; with it the enterprise page's p95
+    stays next to its median. For servers and the benchmark, not for tests (which build
+    many apps and should get their memory back)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    return app

@@ -24,7 +24,7 @@ PY
 .venv/bin/flask crm demo >/dev/null
 
 .venv/bin/gunicorn -w "${LOAD_WORKERS:-4}" --threads 2 -b "127.0.0.1:$PORT" --timeout 60 \
-  --log-level warning 'crm:create_app()' &
+  --log-level warning 'crm.wsgi:app' &
 web=$!
 $PY worker.py >/tmp/crm-load-worker.log 2>&1 &
 worker=$!

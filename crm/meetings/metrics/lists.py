@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from crm.core.timeutil import to_local, utcnow
 from crm.extensions import db
 from crm.issues.deadlines import overrides_between
-from crm.issues.models import CLOCK_STATES, OPEN_STATES, Issue
+from crm.issues.models import OPEN_STATES, Issue
 from crm.meetings.metrics.figures import WorkdayIndex
 
 
@@ -53,8 +53,7 @@ def red_list(now: datetime | None = None, per_unit: int = 5,
                func.row_number().over(partition_by=Issue.lead_unit_id + 0,
                                       order_by=(Issue.due_at, Issue.id)).label("rank"),
                func.count().over(partition_by=Issue.lead_unit_id + 0).label("total"))
-        .where(Issue.state.in_(CLOCK_STATES), Issue.due_at < now,
-               Issue.light_expr(now) == "red")
+        .where(Issue.red_expr(now))
         .subquery()
     )
     rows = db.session.execute(

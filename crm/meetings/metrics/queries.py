@@ -25,7 +25,7 @@ from sqlalchemy.orm import aliased
 from crm.core.timeutil import LOCAL_TZ, local_midnight_utc, utcnow
 from crm.extensions import db
 from crm.issues.deadlines import overrides_between
-from crm.issues.models import CLOCK_STATES, Issue, IssueEvent
+from crm.issues.models import Issue, IssueEvent
 from crm.meetings.metrics.figures import (
     Figures,
     MonthOverview,
@@ -194,7 +194,6 @@ def _counter_rows(periods: Sequence[Period], detail: int, grouping: str, now: da
     days = case((dispatched, _working_days_sql(Issue.dispatched_at, Issue.resolved_at,
                                                exceptions)), else_=0)
     event_kind = case((IssueEvent.action == "supervise", "supervised"), else_="reopened")
-    red = Issue.light_expr(now) == "red"
     arms = [
         _branch(issues, grouping, _kind("raised"), _bucket(Issue.raised_at, detailed),
                 func.count(), func.sum(raised_done))
@@ -215,18 +214,19 @@ def _counter_rows(periods: Sequence[Period], detail: int, grouping: str, now: da
         .where(dspan.covers(IssueEvent.at),
                or_(IssueEvent.action.in_(("reopen", "supervise")),
                    IssueEvent.to_state == literal("reopened", literal_execute=True))),
-        # Spelled out beside ``red`` so that the (state, due_at) index can serve it.
+        # ``red_expr`` is the red light written for the partial index of running clocks.
         _branch(issues, grouping, _kind("red"), None, func.count())
-        .where(Issue.state.in_(CLOCK_STATES), Issue.due_at < now, red),
+        .where(Issue.red_expr(now)),
     ]
-    if trend:
-        # County totals only: the timestamp indexes answer these without the table.
-        tspan, offset = _span(trend), len(detailed)
+    # County totals only, one range count per month and figure: each is answered by
+    # its timestamp index alone, without a CASE per problem.
+    offset = len(detailed)
+    for i, p in enumerate(trend):
         for kind, column in (("raised", Issue.raised_at), ("resolved", Issue.resolved_at)):
-            bucket = case(*[(p.covers(column), offset + i) for i, p in enumerate(trend)],
-                          else_=None)
-            arms.append(_branch(issues, None, _kind(kind), bucket, func.count())
-                        .where(tspan.covers(column)))
+            count = (select(func.count()).select_from(Issue).where(p.covers(column))
+                     .scalar_subquery())
+            arms.append(select(null(), literal(offset + i), _kind(kind), count, literal(0),
+                               literal(0), literal(0)))
     return db.session.execute(union_all(*arms)).all()
 
 

@@ -22,6 +22,7 @@ from crm.liaisons.models import Assignment, Visit, visit_visibility
 RECENT_VISITS = 10
 RECENT_CLOSED = 20
 AUDIT_ROWS = 50
+PAGE_POLICIES = 10  # newest matching policies on the page; the count says how many fit
 
 
 def light_rank(now: datetime):
@@ -64,6 +65,7 @@ class EnterprisePage:
     open_issues: list
     closed_issues: list
     policies: list
+    policies_total: int
     audit: list | None
     audit_users: dict
     can_edit: bool
@@ -73,7 +75,7 @@ class EnterprisePage:
 
 def enterprise_page(user, ent: Enterprise, now: datetime | None = None) -> EnterprisePage:
     """Load the enterprise page for ``user`` (who may view ``ent``)."""
-    from crm.liaisons.policies import matching_policies
+    from crm.liaisons.policies import newest_matching
 
     now = now or utcnow()
     contacts = list(db.session.scalars(
@@ -98,6 +100,7 @@ def enterprise_page(user, ent: Enterprise, now: datetime | None = None) -> Enter
         .limit(RECENT_CLOSED)))
     mine = [a for a in assignments if a.user_id == user.id]
     trail = audit_trail(ent.id) if user.sees_all else None
+    policies, policies_total = newest_matching(ent, PAGE_POLICIES)
     return EnterprisePage(
         enterprise=ent,
         contacts=contacts,
@@ -107,7 +110,8 @@ def enterprise_page(user, ent: Enterprise, now: datetime | None = None) -> Enter
         visits=visits,
         open_issues=list(db.session.scalars(open_issues_stmt(user, [ent.id], now)).unique()),
         closed_issues=closed,
-        policies=matching_policies(ent),
+        policies=policies,
+        policies_total=policies_total,
         audit=trail,
         audit_users=audit_user_names(trail) if trail else {},
         can_edit=can_edit_enterprise(user, ent),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, literal, or_, select
 
 from crm.core.timeutil import local_today
 from crm.extensions import db
@@ -35,12 +35,39 @@ def valid_policies(on: date | None = None):
     )
 
 
-def matching_policies(enterprise, on: date | None = None) -> list[Policy]:
-    """Valid policies that fit ``enterprise``, newest first.
+def _fits_sql(column, value):
+    """SQL for ``_fits``: the list is empty, or holds ``value`` as one of its codes."""
+    empty = func.coalesce(func.replace(column, " ", ""), "") == ""
+    if value is None:
+        return empty
+    listed = literal(",") + func.replace(column, " ", "") + literal(",")
+    return or_(empty, listed.contains(f",{value},", autoescape=True))
 
-    The catalogue is small (hundreds), so eligibility is checked in Python on the
-    valid ones: one query.
-    """
-    rows = db.session.scalars(valid_policies(on).order_by(Policy.valid_from.desc().nulls_last(),
-                                                          Policy.id.desc()))
-    return [p for p in rows if policy_fits(p, enterprise)]
+
+def eligible(enterprise):
+    """SQL condition on ``Policy``: ``policy_fits(policy, enterprise)``."""
+    return and_(_fits_sql(Policy.industries, enterprise.industry),
+                _fits_sql(Policy.scales, enterprise.scale),
+                _fits_sql(Policy.ownerships, enterprise.ownership),
+                _fits_sql(Policy.clusters, enterprise.cluster))
+
+
+def _newest_first(stmt):
+    return stmt.order_by(Policy.valid_from.desc().nulls_last(), Policy.id.desc())
+
+
+def matching_policies(enterprise, on: date | None = None) -> list[Policy]:
+    """Valid policies that fit ``enterprise``, newest first (one query; a province's
+    catalogue has a thousand policies, so eligibility is decided in SQL)."""
+    return list(db.session.scalars(_newest_first(valid_policies(on).where(
+        eligible(enterprise)))))
+
+
+def newest_matching(enterprise, limit: int, on: date | None = None
+                    ) -> tuple[list[Policy], int]:
+    """The ``limit`` newest valid policies that fit ``enterprise`` and how many fit in
+    all (one query)."""
+    total = func.count().over().label("total")
+    rows = db.session.execute(_newest_first(
+        valid_policies(on).add_columns(total).where(eligible(enterprise))).limit(limit)).all()
+    return [r[0] for r in rows], (rows[0].total if rows else 0)

@@ -352,8 +352,14 @@ def populate_province(factor: float = 1.0, seed: int = 20261127,
                      Decision.__table__])
     db.session.commit()
     echo(f"  committed {time.perf_counter() - t0:6.1f}s")
-    # Fresh statistics: the planners otherwise guess on tables that grew from empty.
-    db.session.execute(text("ANALYZE"))
-    db.session.commit()
+    # Fresh statistics: the planners otherwise guess on tables that grew from empty. On
+    # PostgreSQL also VACUUM, which sets the visibility map that index-only scans (the
+    # monthly counts) need; autovacuum would get there later on its own.
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
     echo(f"  analysed {time.perf_counter() - t0:6.1f}s")
     return dict(w.counts)

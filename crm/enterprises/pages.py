@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from crm.auth.models import User
 from crm.core.models import AuditLog
@@ -143,8 +143,10 @@ def _latest_per_enterprise(model, enterprise_ids, order, *where, options=()):
     visit of a leader's 133 enterprises."""
     newest = (select(model.id).where(model.enterprise_id == Enterprise.id, *where)
               .order_by(*order).limit(1).correlate(Enterprise).scalar_subquery())
-    ids = select(newest).select_from(Enterprise).where(Enterprise.id.in_(enterprise_ids))
-    stmt = select(model).options(*options).where(model.id.in_(ids))
+    # Enterprise → its newest row by primary key: a nested loop over the enterprises
+    # (an IN over the newest ids let PostgreSQL hash the whole table).
+    stmt = (select(model).options(*options).select_from(Enterprise)
+            .join(model, model.id == newest).where(Enterprise.id.in_(enterprise_ids)))
     return {row.enterprise_id: row for row in db.session.scalars(stmt)}
 
 
@@ -163,9 +165,13 @@ def portfolio(leader, now: datetime | None = None, today: date | None = None
     states = leader_states(ids, today)
     cards = {ent.id: PortfolioCard(enterprise=ent, role=role, leaders=states[ent.id])
              for ent, role in rows}
-    visits = _latest_per_enterprise(Visit, ids, (Visit.visit_date.desc(), Visit.id.desc()),
-                                    visit_visibility(leader),
-                                    options=(joinedload(Visit.author).lazyload(User.role_rows),))
+    # A card shows the date and author of the last visit and the stars of the latest
+    # rating: only those columns are loaded for a leader's hundred-odd enterprises.
+    visits = _latest_per_enterprise(
+        Visit, ids, (Visit.visit_date.desc(), Visit.id.desc()),
+        options=(load_only(Visit.id, Visit.enterprise_id, Visit.visit_date, Visit.author_id),
+                 joinedload(Visit.author).load_only(User.id, User.display_name)
+                 .lazyload(User.role_rows)))
     monday, _sunday = week_bounds(today)
     for eid, visit in visits.items():
         cards[eid].last_visit = visit
@@ -176,8 +182,12 @@ def portfolio(leader, now: datetime | None = None, today: date | None = None
         light = issue.light(now)
         card.red_count += light == "red"
         card.yellow_count += light == "yellow"
+    # Every problem and visit of an enterprise the leader holds now is visible to them
+    # (issue_visibility / visit_visibility): no visibility filter in these lookups.
     rated = _latest_per_enterprise(Issue, ids, (Issue.rated_at.desc(), Issue.id.desc()),
-                                   Issue.rating.is_not(None), issue_visibility(leader))
+                                   Issue.rating.is_not(None),
+                                   options=(load_only(Issue.id, Issue.enterprise_id,
+                                                      Issue.number, Issue.rating),))
     for eid, issue in rated.items():
         cards[eid].rated_issue = issue
     return sorted(cards.values(), key=lambda c: (-c.red_count, -c.yellow_count,

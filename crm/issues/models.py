@@ -196,6 +196,7 @@ class Issue(db.Model):
         Index("ix_issues_unit_state", "lead_unit_id", "state"),
         Index("ix_issues_state_due", "state", "due_at"),
         Index("ix_issues_state_raised", "state", "raised_at"),  # new ones, oldest first
+        Index("ix_issues_enterprise_rated", "enterprise_id", "rated_at"),  # latest rating
         # The few escalated to the joint meeting, oldest first (the overview, packets).
         Index("ix_issues_escalated_raised", "raised_at", sqlite_where=text("is_escalated IS 1"),
               postgresql_where=text("is_escalated IS true")),

@@ -1,4 +1,4 @@
-"""a partial index for pending extension requests (replaces the full one); problems by state and raise time; running clocks by due time; escalated ones by raise time; reopening events by time
+"""a partial index for pending extension requests (replaces the full one); problems by state and raise time; running clocks by due time; escalated ones by raise time; reopening events by time; ratings by enterprise
 
 Revision ID: 7c1e2a9d4f30
 Revises: 54d0b1e41c5b
@@ -29,6 +29,8 @@ def upgrade():
         batch_op.create_index('ix_issues_extension_pending', ['extension_requested_until'],
                               unique=False, sqlite_where=PENDING, postgresql_where=PENDING)
         batch_op.create_index('ix_issues_state_raised', ['state', 'raised_at'], unique=False)
+        batch_op.create_index('ix_issues_enterprise_rated', ['enterprise_id', 'rated_at'],
+                              unique=False)
         batch_op.create_index('ix_issues_clock_due', ['due_at'], unique=False,
                               sqlite_where=CLOCK, postgresql_where=CLOCK)
         batch_op.create_index('ix_issues_escalated_raised', ['raised_at'], unique=False,
@@ -42,6 +44,7 @@ def downgrade():
     with op.batch_alter_table('issues', schema=None) as batch_op:
         batch_op.drop_index('ix_issues_escalated_raised')
         batch_op.drop_index('ix_issues_clock_due')
+        batch_op.drop_index('ix_issues_enterprise_rated')
         batch_op.drop_index('ix_issues_state_raised')
         batch_op.drop_index('ix_issues_extension_pending')
         batch_op.create_index('ix_issues_extension_requested_until',

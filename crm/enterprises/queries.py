@@ -149,7 +149,10 @@ def _last_visit(user):
 def search_condition(text: str):
     """Name fragment, credit code, full pinyin or pinyin initials."""
     like = f"%{_like_escape(text)}%"
-    conds = [Enterprise.name.ilike(like, escape="\\")]
+    # SQLite's LIKE already ignores ASCII case; its ILIKE would lower() every name.
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    conds = [Enterprise.name.like(like, escape="\\") if sqlite
+             else Enterprise.name.ilike(like, escape="\\")]
     code = cc.normalise(text)
     if code:
         conds.append(Enterprise.credit_code.like(f"%{_like_escape(code)}%", escape="\\"))

@@ -34,4 +34,4 @@ for _ in $(seq 50); do
   sleep 0.2
 done
 $PY bench/load_users.py --base "http://127.0.0.1:$PORT" --users "${LOAD_USERS:-50}" \
-  --seconds "${LOAD_SECONDS:-60}"
+  --seconds "${LOAD_SECONDS:-60}" --think "${LOAD_THINK:-2,6}" --ramp "${LOAD_RAMP:-15}"

@@ -85,6 +85,9 @@ class Config:
     APP_VERSION = "0.1.0"
     # Seconds the overview's figures may be reused while nothing is written (0: off).
     METRICS_CACHE_SECONDS = int(os.environ.get("METRICS_CACHE_SECONDS", "60"))
+    # Seconds the earlier months' problem figures may be reused: writes that change them
+    # invalidate them anyway (a write to a problem of those months); this bounds the rest.
+    METRICS_HISTORY_SECONDS = int(os.environ.get("METRICS_HISTORY_SECONDS", "900"))
 
 
 class TestConfig(Config):

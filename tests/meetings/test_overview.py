@@ -268,3 +268,42 @@ def test_overdue_days_shown_for_problems_older_than_the_period(client, login_as,
     html = client.get("/meetings/overview?month=2026-10").get_data(as_text=True)
     assert "历史遗留问题" in text_of(html, "red-list")
     assert "自然资源局 超期 2 件" in text_of(html, "red-list")
+
+
+def test_cached_parts_add_up_to_the_snapshot(app, county, frozen, monkeypatch):
+    from crm.meetings import metrics
+
+    monkeypatch.setitem(app.config, "METRICS_CACHE_SECONDS", 60)
+    metrics.invalidate()
+    cold = metrics.cached_snapshot(2026, 10)
+    warm = metrics.cached_snapshot(2026, 10)
+    assert cold == warm == metrics.snapshot(2026, 10, NOW)
+    assert cold.overview.previous.raised == 3 and cold.overview.current.overdue_now > 0
+
+
+def test_a_write_recomputes_only_the_months_it_touches(app, county, frozen, monkeypatch):
+    from crm.meetings import metrics
+
+    monkeypatch.setitem(app.config, "METRICS_CACHE_SECONDS", 60)
+    metrics.invalidate()
+    computed, real = [], metrics.month_figures
+    monkeypatch.setattr(metrics, "month_figures",
+                        lambda periods, *a, **k: computed.append(len(periods))
+                        or real(periods, *a, **k))
+    before = metrics.cached_snapshot(2026, 10)
+    assert computed == [1, 5]  # October by unit; September and the trend
+    # A problem raised in October: only October is counted again.
+    factories.issue(county.e1, county.k1, raised_at=local(2026, 10, 29))
+    db.session.commit()
+    after = metrics.cached_snapshot(2026, 10)
+    assert computed == [1, 5, 1]
+    assert after.overview.current.raised == before.overview.current.raised + 1
+    assert after.overview.previous == before.overview.previous
+    # A September problem's rating corrected: September is counted again too.
+    september = county.p[8]
+    september.rating = 2
+    db.session.commit()
+    again = metrics.cached_snapshot(2026, 10)
+    assert computed == [1, 5, 1, 1, 5]
+    assert again.overview.previous.satisfied == before.overview.previous.satisfied - 1
+    assert again == metrics.snapshot(2026, 10, NOW)

@@ -45,11 +45,19 @@ the group with key ``None``. Group figures therefore add up to the county's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from crm.core.timeutil import utcnow
-from crm.meetings.metrics.cache import cached, invalidate, visit_month_domain
+from flask import current_app
+
+from crm.meetings.metrics.cache import (
+    PROBLEM_HISTORY,
+    cached,
+    invalidate,
+    problem_month_domain,
+    visit_month_domain,
+)
 from crm.meetings.metrics.figures import (
     CHANGE_FIGURES,
     VISIT_FIGURES,
@@ -72,10 +80,14 @@ from crm.meetings.metrics.lists import (
 from crm.meetings.metrics.queries import (
     GROUPINGS,
     all_overrides,
+    assemble_overview,
     county_figures,
     group_figures,
+    join_history,
+    month_figures,
     month_overview,
     month_visits,
+    overview_periods,
     visits_summary,
 )
 
@@ -111,20 +123,42 @@ def snapshot(year: int, month: int, now: datetime | None = None, *, red_per_unit
 
 
 def cached_snapshot(year: int, month: int, red_per_unit: int = 5) -> MonthSnapshot:
-    """``snapshot`` for now, reused until a write or ``METRICS_CACHE_SECONDS``. The
-    problem half and each month's visit figures are cached apart, so that a visit
-    logged only recomputes the visit figures of its month."""
-    snap = cached(("problems", year, month, red_per_unit),
-                  lambda: snapshot(year, month, red_per_unit=red_per_unit, with_visits=False),
-                  domains=("problems",))
-    period = Period.month(year, month)
-    current, previous = (
+    """``snapshot`` for now, reused until a write or ``METRICS_CACHE_SECONDS``, in
+    parts cached apart so that a write recomputes only what it can change:
+
+    * the month's problem figures by unit, overdue now, the red list and the escalated
+      problems — after any problem write (and at most ``METRICS_CACHE_SECONDS`` old:
+      problems turn red without a write);
+    * the earlier months' problem figures (the month before by unit, the trend) — after
+      a write to a problem raised, resolved or rated in one of those months, or one
+      that may touch any month (``PROBLEM_HISTORY``), and at most
+      ``METRICS_HISTORY_SECONDS`` old;
+    * each month's visit figures — after a visit of that month.
+
+    The result equals ``snapshot(year, month, red_per_unit)`` taken at the time of the
+    month's part (a test holds them equal)."""
+    periods = overview_periods(year, month)
+
+    def month_part():
+        now = utcnow()
+        overrides = all_overrides()
+        return (now, month_figures(periods[:1], now, overrides)[0],
+                red_list(now, per_unit=red_per_unit, overrides=overrides),
+                escalated_open(now))
+
+    now, current, red_units, escalated = cached(
+        ("problems", year, month, red_per_unit), month_part, domains=("problems",))
+    history = cached(
+        ("problem history", year, month),
+        lambda: month_figures(periods[1:], utcnow(), all_overrides(), with_red=False),
+        domains=(PROBLEM_HISTORY, *(problem_month_domain(p.month_key) for p in periods[1:])),
+        ttl=current_app.config.get("METRICS_HISTORY_SECONDS", 900))
+    visits = tuple(
         cached(("visits", p.month_key), lambda p=p: visits_summary(p.start, p.end),
                domains=("visits", visit_month_domain(p.month_key)))
-        for p in (period, period.previous_month())
-    )
-    overview = replace(snap.overview, visits=current, previous_visits=previous)
-    return replace(snap, overview=overview)
+        for p in periods[:2])
+    overview = assemble_overview(periods, join_history(current, history), now, visits)
+    return MonthSnapshot(overview=overview, red_units=red_units, escalated=escalated)
 
 
 __all__ = [

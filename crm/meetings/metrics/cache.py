@@ -31,10 +31,15 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
-DOMAINS = ("problems", "visits")
+# "problems:any" stands for every month's problem figures (``problem_month_domain``):
+# bumped by writes that can change any month — categories and workday overrides (the
+# working-day counts), names, and problem writes the session could not date.
+PROBLEM_HISTORY = "problems:any"
+DOMAINS = ("problems", "visits", PROBLEM_HISTORY)
 WATCHED_TABLES = {
     "issues": ("problems",), "issue_events": ("problems",), "issue_units": ("problems",),
-    "categories": ("problems",), "workday_overrides": ("problems",),
+    "categories": ("problems", PROBLEM_HISTORY),
+    "workday_overrides": ("problems", PROBLEM_HISTORY),
     "visits": ("visits",), "assignments": ("visits",),
     "units": DOMAINS, "enterprises": DOMAINS,
 }
@@ -106,13 +111,16 @@ def invalidate(app=None, domains=DOMAINS) -> None:
             log.warning("metrics cache: could not bump the version in Redis")
 
 
-def cached(key: Hashable, compute: Callable[[], Any], domains=DOMAINS) -> Any:
+def cached(key: Hashable, compute: Callable[[], Any], domains=DOMAINS,
+           ttl: float | None = None) -> Any:
     """``compute()``'s result for ``key``, reused while no write has touched
-    ``domains`` and the entry is younger than ``METRICS_CACHE_SECONDS``."""
+    ``domains`` and the entry is younger than ``ttl`` seconds (by default
+    ``METRICS_CACHE_SECONDS``; ``METRICS_CACHE_SECONDS`` = 0 turns every cache off)."""
     app = current_app._get_current_object()
-    ttl = float(app.config.get("METRICS_CACHE_SECONDS", 60) or 0)
-    if ttl <= 0:
+    base = float(app.config.get("METRICS_CACHE_SECONDS", 60) or 0)
+    if base <= 0:
         return compute()
+    ttl = base if ttl is None else float(ttl)
     state = _state(app)
     version = _version(app, state, tuple(domains))
     if version is None:
@@ -137,8 +145,44 @@ def visit_month_domain(month_key: str) -> str:
     return f"visits:{month_key}"
 
 
+def problem_month_domain(month_key: str) -> str:
+    """The domain of one month's problem figures (``problems:2026-10``): a problem
+    counts in the month it was raised, resolved and rated in (events are written now,
+    in the current month)."""
+    return f"problems:{month_key}"
+
+
+def _local_month(value) -> str:
+    from crm.core.timeutil import to_local
+
+    return f"{to_local(value):%Y-%m}"
+
+
+def _problem_months(obj, new: bool = False) -> set[str]:
+    """The month domains a write of the problem ``obj`` can change: the months of its
+    raise, resolution and rating, before and after the change."""
+    state = inspect(obj)
+    months = set()
+    for name in ("raised_at", "resolved_at", "rated_at"):
+        if name in state.unloaded:
+            if new and name != "raised_at":
+                continue  # never set on a new row
+            return {PROBLEM_HISTORY}  # not read in this session: any month
+        history = state.attrs[name].history
+        months.update(problem_month_domain(_local_month(v))
+                      for v in chain(history.added, history.deleted, history.unchanged) if v)
+    return months
+
+
 def _mark(session, table_name, obj=None) -> None:
     domains = set(WATCHED_TABLES.get(table_name, ()))
+    if table_name == "issues":
+        # The current month's figures are under "problems"; a write that cannot be dated
+        # (a bulk statement, a deleted row) may change any month.
+        if obj is None or obj in session.deleted:
+            domains.add(PROBLEM_HISTORY)
+        else:
+            domains.update(_problem_months(obj, new=obj in session.new))
     if table_name == "visits" and obj is not None:
         # A visit only changes the figures of the month(s) of its date, before and
         # after the change; without a date to go by, every month.

@@ -2,6 +2,7 @@
 data size (see ``crm.meetings.metrics`` for the definitions)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Optional, Sequence
 
@@ -178,7 +179,7 @@ def _kind(name: str):
 
 
 def _counter_rows(periods: Sequence[Period], detail: int, grouping: str, now: datetime,
-                  exceptions: list[tuple[date, int]]):
+                  exceptions: list[tuple[date, int]], with_red: bool = True):
     """One round trip (UNION ALL of arms, each served by its own index). For the first
     ``detail`` periods, per key: raised (and resolved by the period's end), resolved
     (on time; working days from dispatch), ratings, reopened, supervised. For the
@@ -214,10 +215,11 @@ def _counter_rows(periods: Sequence[Period], detail: int, grouping: str, now: da
         .where(dspan.covers(IssueEvent.at),
                or_(IssueEvent.action.in_(("reopen", "supervise")),
                    IssueEvent.to_state == literal("reopened", literal_execute=True))),
-        # ``red_expr`` is the red light written for the partial index of running clocks.
-        _branch(issues, grouping, _kind("red"), None, func.count())
-        .where(Issue.red_expr(now)),
     ]
+    if with_red:
+        # ``red_expr`` is the red light written for the partial index of running clocks.
+        arms.append(_branch(issues, grouping, _kind("red"), None, func.count())
+                    .where(Issue.red_expr(now)))
     # County totals only, one range count per month and figure: each is answered by
     # its timestamp index alone, without a CASE per problem.
     offset = len(detailed)
@@ -246,8 +248,8 @@ def all_overrides() -> dict[date, bool]:
 
 
 def _compute(periods: Sequence[Period], grouping: str, now: datetime,
-             detail: int | None = None, overrides: dict[date, bool] | None = None
-             ) -> list[dict[Optional[int], Figures]]:
+             detail: int | None = None, overrides: dict[date, bool] | None = None,
+             with_red: bool = True) -> list[dict[Optional[int], Figures]]:
     """Figures per group for each period, in two queries (three without
     ``overrides``). Past the first ``detail`` periods (all by default) only the county's
     raised and resolved counts are computed, under the key ``None``."""
@@ -262,7 +264,8 @@ def _compute(periods: Sequence[Period], grouping: str, now: datetime,
     def fig(i: int, key) -> Figures:
         return result[i].setdefault(key, Figures(key=key))
 
-    for key, i, kind, *values in _counter_rows(periods, detail, grouping, now, exceptions):
+    for key, i, kind, *values in _counter_rows(periods, detail, grouping, now, exceptions,
+                                               with_red):
         if kind == "red":  # a snapshot at ``now``, the same for every period
             for j in range(len(periods)):
                 fig(j, key).overdue_now = int(values[0])
@@ -335,6 +338,59 @@ def month_visits(year: int, month: int) -> tuple[VisitSummary, VisitSummary]:
     return current, previous
 
 
+def overview_periods(year: int, month: int, trend_months: int = 6) -> list[Period]:
+    """The month, the month before and the older months of the trend, newest first."""
+    periods = [Period.month(year, month)]
+    while len(periods) < max(2, trend_months):
+        periods.append(periods[-1].previous_month())
+    return periods
+
+
+def month_figures(periods: Sequence[Period], now: datetime,
+                  overrides: dict[date, bool] | None = None, with_red: bool = True
+                  ) -> list[dict[Optional[int], Figures]]:
+    """Figures by lead unit for ``periods[0]`` (and overdue now, ``with_red``), county
+    totals of raised and resolved for the others: one query (the parts of
+    ``month_overview``, which the overview caches apart)."""
+    return _compute(periods, "unit", now, detail=1, overrides=overrides, with_red=with_red)
+
+
+def join_history(current: dict[Optional[int], Figures],
+                 history: list[dict[Optional[int], Figures]]) -> list[dict]:
+    """The month's figures followed by the earlier months' (``month_figures`` of
+    ``periods[1:]`` without red), with "overdue now" — a snapshot, the same for every
+    period — copied from the month as ``_compute`` does for all periods at once."""
+    out = [current]
+    for groups in history:
+        groups = {k: replace(f) for k, f in groups.items()}
+        for key, f in current.items():
+            if f.overdue_now:
+                target = groups.setdefault(key, Figures(key=key, label=f.label))
+                target.overdue_now = f.overdue_now
+        out.append(groups)
+    return out
+
+
+def assemble_overview(periods: Sequence[Period], groups: list[dict], now: datetime,
+                      visits, trend_months: int = 6) -> MonthOverview:
+    """``MonthOverview`` from the figures of ``periods`` (newest first)."""
+    totals = []
+    for by_key in groups:
+        total = Figures()
+        for f in by_key.values():
+            total = total + f
+        totals.append(total)
+    by_unit = sorted(
+        (f for f in groups[0].values() if not f.is_empty),
+        key=lambda f: (f.key is None, f.label or "", f.key or 0),
+    )
+    trend = [TrendPoint(p, t.raised, t.resolved)
+             for p, t in zip(periods[:trend_months], totals[:trend_months])][::-1]
+    return MonthOverview(period=periods[0], previous_period=periods[1], now=now,
+                         current=totals[0], previous=totals[1], visits=visits[0],
+                         previous_visits=visits[1], by_unit=by_unit, trend=trend)
+
+
 def month_overview(year: int, month: int, now: datetime | None = None,
                    trend_months: int = 6, overrides: dict[date, bool] | None = None,
                    with_visits: bool = True) -> MonthOverview:
@@ -344,24 +400,7 @@ def month_overview(year: int, month: int, now: datetime | None = None,
     Three queries whatever the data size (one more without ``overrides``, one fewer
     ``with_visits=False``, which leaves the visit figures empty)."""
     now = now or utcnow()
-    period = Period.month(year, month)
-    periods = [period]
-    while len(periods) < max(2, trend_months):
-        periods.append(periods[-1].previous_month())
+    periods = overview_periods(year, month, trend_months)
     groups = _compute(periods, "unit", now, detail=2, overrides=overrides)
-    totals = []
-    for by_key in groups:
-        total = Figures()
-        for f in by_key.values():
-            total = total + f
-        totals.append(total)
     visits = month_visits(year, month) if with_visits else (VisitSummary(), VisitSummary())
-    by_unit = sorted(
-        (f for f in groups[0].values() if not f.is_empty),
-        key=lambda f: (f.key is None, f.label or "", f.key or 0),
-    )
-    trend = [TrendPoint(p, t.raised, t.resolved)
-             for p, t in zip(periods[:trend_months], totals[:trend_months])][::-1]
-    return MonthOverview(period=period, previous_period=periods[1], now=now,
-                         current=totals[0], previous=totals[1], visits=visits[0],
-                         previous_visits=visits[1], by_unit=by_unit, trend=trend)
+    return assemble_overview(periods, groups, now, visits, trend_months)

@@ -227,6 +227,9 @@ def init_app(app) -> None:
     app.add_template_filter(_localdt, "localdt")
     app.add_template_filter(_localdate, "localdate")
     app.add_template_filter(_options, "options")
+    from crm.badges import GLOBALS
+
+    app.jinja_env.globals.update(GLOBALS)
     _install_fast_gettext(app)
 
     @app.context_processor

@@ -2,7 +2,7 @@
 overview page; the quarterly packet has its tables, cases and remarks."""
 import io
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from pypdf import PdfReader
 from sqlalchemy import select

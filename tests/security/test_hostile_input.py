@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crm.extensions import db
-from crm.issues.models import Issue
 from tests import factories
 from tests.security.test_permission_matrix import build_world
 from tests.security.test_web import row_counts

@@ -118,6 +118,20 @@ class SimUser(threading.Thread):
             time.sleep(self.rng.uniform(*self.think))
 
 
+def server_times(path: str) -> dict[str, list[float]]:
+    """Seconds per page label from a gunicorn access log (method, path, status, µs)."""
+    out: dict[str, list[float]] = defaultdict(list)
+    with open(path, encoding="utf-8", errors="replace") as log:
+        for line in log:
+            parts = line.split()
+            if len(parts) != 4 or not parts[3].isdigit():
+                continue
+            method, path_, _status, micros = parts
+            label = _label(path_) if method == "GET" else f"{method} {_label(path_)}"
+            out[label].append(int(micros) / 1e6)
+    return out
+
+
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (nearest rank) of ``values``."""
     ordered = sorted(values)
@@ -135,6 +149,9 @@ def main() -> int:
     parser.add_argument("--think", default="2,6", help="think time range in seconds: lo,hi")
     parser.add_argument("--ramp", type=float, default=15.0,
                         help="seconds over which the users arrive")
+    parser.add_argument("--server-log", help="gunicorn access log written with "
+                        "--access-logformat '%%(m)s %%(U)s %%(s)s %%(D)s': adds the "
+                        "server's own time per page (comparable to the benchmark)")
     args = parser.parse_args()
     think = tuple(float(x) for x in args.think.split(","))
     if not args.base.startswith(("http://127.0.0.1", "http://localhost")):
@@ -163,10 +180,18 @@ def main() -> int:
         print(f"page views: {len(views)}; median {statistics.median(views) * 1000:.0f} ms, "
               f"p95 {percentile(views, 95) * 1000:.0f} ms")
     print(f"think time {think[0]:g}–{think[1]:g} s, arrivals over {args.ramp:g} s")
-    print(f"{'page':40} {'n':>6} {'median ms':>10} {'p95 ms':>8}")
+    server = server_times(args.server_log) if args.server_log else {}
+    if server:
+        views = [t for label, ts in server.items() if label not in NOT_PAGES for t in ts]
+        print(f"server time of page views: median {statistics.median(views) * 1000:.0f} ms, "
+              f"p95 {percentile(views, 95) * 1000:.0f} ms")
+    print(f"{'page':40} {'n':>6} {'median ms':>10} {'p95 ms':>8}"
+          + (f" {'server p95':>11}" if server else ""))
     for label, ts in sorted(rec.times.items(), key=lambda kv: -percentile(kv[1], 95)):
+        extra = (f" {percentile(server[label], 95) * 1000:>11.0f}"
+                 if server.get(label) else "")
         print(f"{label:40} {len(ts):>6} {statistics.median(ts) * 1000:>10.0f} "
-              f"{percentile(ts, 95) * 1000:>8.0f}")
+              f"{percentile(ts, 95) * 1000:>8.0f}" + extra)
     for line in rec.errors[:20]:
         print("ERROR", line)
     return 1 if rec.errors else 0

@@ -23,8 +23,11 @@ PY
 .venv/bin/flask db upgrade >/dev/null
 .venv/bin/flask crm demo >/dev/null
 
+# The access log records each request's server time (%(D)s, microseconds).
+ACCESS_LOG=$(mktemp /tmp/crm-load-access.XXXXXX)
 .venv/bin/gunicorn -w "${LOAD_WORKERS:-4}" --threads 2 -b "127.0.0.1:$PORT" --timeout 60 \
-  --log-level warning 'crm.wsgi:app' &
+  --log-level warning --access-logfile "$ACCESS_LOG" \
+  --access-logformat '%(m)s %(U)s %(s)s %(D)s' 'crm.wsgi:app' &
 web=$!
 $PY worker.py >/tmp/crm-load-worker.log 2>&1 &
 worker=$!
@@ -34,4 +37,5 @@ for _ in $(seq 50); do
   sleep 0.2
 done
 $PY bench/load_users.py --base "http://127.0.0.1:$PORT" --users "${LOAD_USERS:-50}" \
-  --seconds "${LOAD_SECONDS:-60}" --think "${LOAD_THINK:-2,6}" --ramp "${LOAD_RAMP:-15}"
+  --seconds "${LOAD_SECONDS:-60}" --think "${LOAD_THINK:-2,6}" --ramp "${LOAD_RAMP:-15}" \
+  --server-log "$ACCESS_LOG"

@@ -60,7 +60,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         os.makedirs(app.instance_path, exist_ok=True)
 
     from crm import web
-    from crm.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from crm.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
     import crm.models  # noqa: F401  (every model registered before anything queries)
 
@@ -69,6 +69,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    compress.init_app(app)
     login_manager.init_app(app)
     web.init_login(login_manager)
     app.session_interface = web.SessionInterface()

@@ -6,6 +6,7 @@ import re
 import uuid
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -21,6 +22,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from markupsafe import Markup, escape
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -126,6 +128,27 @@ class VisitForm(FlaskForm):
     categories_required = False
     reference_date: date | None = None
     clean_photos: tuple = ()
+
+    def policy_options(self, matching: bool) -> Markup:
+        """The policy checkboxes that fit the enterprise (or the others), as the template
+        used to write them one macro call each: a province's catalogue is a thousand."""
+        until = _("valid until %(date)s", date="{}")
+        out, selected = [], set(self.policies.data or ())
+        for i, (value, _label) in enumerate(self.policies.choices):
+            if (value in self.matching_ids) != matching:
+                continue
+            p = self.policy_info[value]
+            fid = f"{self.policies.id}-{i}"
+            details = escape(p.issuer or "")
+            if p.valid_to:
+                details += Markup(" · ") + escape(until.format(p.valid_to.isoformat()))
+            out.append(
+                f'<div class="policy-option"><input class="form-check-input" '
+                f'data-testid="policy-option" id="{fid}" name="{self.policies.name}" '
+                f'type="checkbox" value="{value}"{" checked" if value in selected else ""}>'
+                f'<label for="{fid}">{escape(p.title)}'
+                f'<span class="d-block small text-muted">{details}</span></label></div>')
+        return Markup("\n".join(out))
 
     def setup(self, *, policies_matching, policies_other, categories, reference_date,
               existing_photo_ids=(), kept_policy_choices=()) -> VisitForm:

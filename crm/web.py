@@ -22,7 +22,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
-from markupsafe import Markup, escape
 from sqlalchemy import select, text
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
@@ -226,7 +225,6 @@ def init_app(app) -> None:
     """Filters, context, error pages and response headers."""
     app.add_template_filter(_localdt, "localdt")
     app.add_template_filter(_localdate, "localdate")
-    app.add_template_filter(_options, "options")
     from crm.badges import GLOBALS
 
     app.jinja_env.globals.update(GLOBALS)
@@ -373,14 +371,3 @@ def notifications_read():
     db.session.commit()
     flash(_("All notifications marked as read."), "info")
     return redirect(url_for("main.notifications"))
-
-
-def _options(items, selected=None) -> Markup:
-    """``<option>`` tags for (value, label, …) rows, ``selected`` marked: a filter bar may
-    list the 4,000 commissioners of a province, which a template loop renders slowly."""
-    out = []
-    for item in items:
-        value, label = item[0], item[1]
-        mark = " selected" if selected is not None and value == selected else ""
-        out.append(f'<option value="{escape(value)}"{mark}>{escape(label)}</option>')
-    return Markup("".join(out))

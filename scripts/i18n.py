@@ -24,7 +24,8 @@ def _babel(*args: str) -> None:
 
 def update() -> None:
     POT.parent.mkdir(exist_ok=True)
-    _babel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--omit-header",
+    _babel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_ngettext:1,2",
+           "--no-location", "--omit-header",
            "--sort-output", "-o", str(POT), ".")
     _babel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", "zh_Hans_CN",
            "--no-fuzzy-matching", "--ignore-obsolete")

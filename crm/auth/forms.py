@@ -1,6 +1,5 @@
 """Sign-in and administration forms. Messages are Chinese through gettext."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import (
     BooleanField,
@@ -15,6 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.auth.models import UNIT_KINDS, Unit, User
 from crm.auth.roles import ROLE_LABELS
+from crm.core.forms import BaseForm
 from crm.extensions import db
 
 PHONE_RE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
@@ -35,7 +35,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     username = StringField(_l("User name"), validators=[DataRequired(_l("Enter your user name.")),
                                                         Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
@@ -48,7 +48,7 @@ def _unit_choices():
     return [(0, _l("— none —"))] + [(u.id, u.name) for u in units]
 
 
-class UserForm(FlaskForm):
+class UserForm(BaseForm):
     username = StringField(_l("User name"), validators=[
         DataRequired(_l("Enter a user name.")), Length(min=2, max=64),
         Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash or underscore."))])
@@ -89,12 +89,12 @@ class UserForm(FlaskForm):
             password_policy(self, field)
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a password.")),
                                                             Length(max=128), password_policy])
 
 
-class UnitForm(FlaskForm):
+class UnitForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the unit's name.")),
                                                Length(max=100)])
     kind = SelectField(_l("Kind"), choices=[("town", _l("Town office")),

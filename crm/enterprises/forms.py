@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup, escape
 from wtforms import widgets
@@ -21,10 +20,17 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import StopValidation
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+)
 
 from crm.auth.forms import PHONE_MESSAGE, PHONE_RE
+from crm.core.forms import BaseForm
 from crm.core.timeutil import local_today
 from crm.enterprises import credit_code as cc
 from crm.enterprises import services
@@ -146,7 +152,7 @@ class PersonField(Field):
             raise StopValidation(_("Choose an active person from the list."))
 
 
-class EnterpriseForm(FlaskForm):
+class EnterpriseForm(BaseForm):
     """Create or edit an enterprise's profile (and, on create, its primary contact)."""
 
     name = StringField(_l("Enterprise name"), filters=[_strip], validators=[
@@ -235,7 +241,7 @@ class EnterpriseForm(FlaskForm):
                 "phone": self.contact_phone.data}
 
 
-class ContactForm(FlaskForm):
+class ContactForm(BaseForm):
     """A contact person at the enterprise."""
 
     name = StringField(_l("Name"), filters=[_strip], validators=[
@@ -247,7 +253,7 @@ class ContactForm(FlaskForm):
     note = TextAreaField(_l("Note"), filters=[_strip], validators=[Optional(), Length(max=500)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """A button that changes data: only the CSRF token."""
 
 
@@ -256,7 +262,7 @@ def _not_future(form, field):
         raise ValidationError(_l("The date cannot be in the future."))
 
 
-class AssignForm(FlaskForm):
+class AssignForm(BaseForm):
     """Give one 包联 role of one enterprise to a person (``role`` picks who qualifies)."""
 
     user_id = PersonField(_l("Person"), validators=[DataRequired(_l("Choose a person."))])
@@ -270,7 +276,7 @@ class AssignForm(FlaskForm):
         self.user_id.roles = (REQUIRED_ROLE[role],)
 
 
-class BulkAssignForm(FlaskForm):
+class BulkAssignForm(BaseForm):
     """Give one role on every selected enterprise of the list to one person."""
 
     ids = SelectMultipleField(coerce=int, validate_choice=False,
@@ -282,7 +288,7 @@ class BulkAssignForm(FlaskForm):
                            validators=[DataRequired(_l("Enter a date.")), _not_future])
 
 
-class AwayForm(FlaskForm):
+class AwayForm(BaseForm):
     """A period during which the leader is away and leader B acts."""
 
     start_date = DateField(_l("First day"), default=local_today,
@@ -296,7 +302,7 @@ class AwayForm(FlaskForm):
             raise ValidationError(_l("The last day cannot be before the first day."))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BaseForm):
     """Upload of an .xlsx or .csv file for the preview."""
 
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))])

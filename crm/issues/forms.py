@@ -3,7 +3,6 @@ the workflow, which names the field; the forms only parse types and lengths."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
@@ -20,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from crm.auth.models import Unit
+from crm.core.forms import BaseForm
 from crm.extensions import db
 from crm.issues.actions import RATING_LABELS
 from crm.issues.models import LEVELS, Category
@@ -75,7 +75,7 @@ class RatingField(RadioField):
             raise ValidationError(_l("Choose a rating from 1 to 5."))
 
 
-class RaiseForm(FlaskForm):
+class RaiseForm(BaseForm):
     """A problem raised directly (not in a visit)."""
 
     title = StringField(_l("Problem"), validators=[
@@ -93,7 +93,7 @@ class RaiseForm(FlaskForm):
                 "category_id": self.category_id.data or None}
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """Base of every action form: the version the person saw and where to go back.
 
     Several of these share a page under per-action prefixes; the site-wide CSRFProtect
@@ -181,7 +181,7 @@ class RateForm(ActionForm):
         return {"text": self.text.data, "rating": self.rating.data, "contact": self.contact.data}
 
 
-class PublicRateForm(FlaskForm):
+class PublicRateForm(BaseForm):
     """The enterprise's own rating through its one-time link."""
 
     rating = RatingField(_l("How satisfied are you with how the problem was handled?"),
@@ -233,7 +233,7 @@ def action_form(action: str, **kwargs) -> ActionForm:
     return form
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(BaseForm):
     """A category with its default lead unit and level."""
 
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the category's name.")),
@@ -265,7 +265,7 @@ def _days(label):
         NumberRange(min=1, max=365, message=_l("Enter a number from 1 to 365."))])
 
 
-class RuleForm(FlaskForm):
+class RuleForm(BaseForm):
     """Stage limits for a level, optionally for one category."""
 
     category_id = SelectField(_l("Category"), coerce=int)
@@ -281,7 +281,7 @@ class RuleForm(FlaskForm):
         self.level.choices = level_choices()
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(BaseForm):
     """A holiday or make-up working day entered by the admin."""
 
     day = DateField(_l("Day"), validators=[InputRequired(DATE_MESSAGE)], render_kw={"type": "date"})

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import (
     DateField,
     FieldList,
@@ -22,10 +22,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from markupsafe import Markup, escape
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from crm.core.forms import BaseForm
 from crm.core.timeutil import local_today
 from crm.enterprises.models import STATUSES
 from crm.liaisons.models import FACTORS, VISIT_MODES
@@ -85,7 +85,7 @@ class ProblemForm(Form):
         return not (self.title.data or self.description.data)
 
 
-class VisitForm(FlaskForm):
+class VisitForm(BaseForm):
     """The one-minute visit form. ``setup()`` fills the choices for one enterprise."""
 
     client_uuid = HiddenField(filters=[_strip])
@@ -343,7 +343,7 @@ def _float(value):
     return number if number == number else None  # NaN is not a place
 
 
-class VisitFilterForm(FlaskForm):
+class VisitFilterForm(BaseForm):
     """Filters of the visit list (GET; anything unreadable is ignored with a message)."""
 
     class Meta:

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, InputRequired, Length, Optional, ValidationError
 
+from crm.core.forms import BaseForm
 from crm.enterprises.models import CLUSTERS, INDUSTRIES, OWNERSHIPS, SCALES
 from crm.liaisons.forms import LocalDateField, MultiCheckboxField, _strip
 from crm.liaisons.models import POLICY_CATEGORIES
@@ -15,7 +15,7 @@ def _codes(value) -> str:
     return ",".join(value or [])
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(BaseForm):
     """A policy in the catalogue (送政策)."""
 
     title = StringField(_l("Title"), filters=[_strip], validators=[
@@ -73,7 +73,7 @@ class PolicyForm(FlaskForm):
             self[name].data = [c for c in (getattr(policy, name) or "").split(",") if c]
 
 
-class PolicyFilterForm(FlaskForm):
+class PolicyFilterForm(BaseForm):
     """Filters of the policy catalogue."""
 
     class Meta:

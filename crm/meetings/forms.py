@@ -6,7 +6,6 @@ import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -17,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from crm.core.forms import BaseForm
 from crm.meetings.services import Period, month_period, quarter_period
 
 MONTH_RE = re.compile(r"^(20\d\d)-(0[1-9]|1[0-2])$")
@@ -25,7 +25,7 @@ QUARTER_RE = re.compile(r"^(20\d\d)-Q([1-4])$")
 PICKER_MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(BaseForm):
     kind = SelectField(_l("Kind"), choices=[("joint", _l("Monthly joint meeting")),
                                             ("review", _l("Quarterly review meeting")),
                                             ("special", _l("Special meeting"))])
@@ -75,7 +75,7 @@ class MeetingForm(FlaskForm):
         return Period(self.period_start.data, self.period_end.data)
 
 
-class MeetingEditForm(FlaskForm):
+class MeetingEditForm(BaseForm):
     title = StringField(_l("Meeting title"), validators=[DataRequired(_l("Enter a title.")),
                                                  Length(max=200)])
     starts_at = DateTimeLocalField(_l("Time"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
@@ -83,13 +83,13 @@ class MeetingEditForm(FlaskForm):
     attendees = TextAreaField(_l("Attendees"), validators=[Optional(), Length(max=4000)])
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(BaseForm):
     minutes = TextAreaField(_l("Minutes"), validators=[Optional(), Length(max=50000)])
     review_remarks = TextAreaField(_l("Review remarks"), validators=[Optional(),
                                                                      Length(max=20000)])
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(BaseForm):
     issue_number = StringField(_l("Problem number (optional)"),
                                validators=[Optional(), Length(max=12)])
     title = StringField(_l("Subject"), validators=[Optional(), Length(max=200)])
@@ -108,18 +108,18 @@ class ProposalForm(FlaskForm):
         return True
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(BaseForm):
     question = TextAreaField(_l("What the meeting is asked to decide"),
                              validators=[Optional(), Length(max=4000)])
 
 
-class TypicalCaseForm(FlaskForm):
+class TypicalCaseForm(BaseForm):
     issue_number = StringField(_l("Problem number"), validators=[
         DataRequired(_l("Enter the problem number, e.g. 2026-0137.")), Length(max=12)])
     note = TextAreaField(_l("Why it is typical"), validators=[Optional(), Length(max=4000)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(BaseForm):
     text = TextAreaField(_l("Decision"), validators=[
         DataRequired(_l("Enter what was decided.")), Length(max=4000)])
     unit_id = SelectField(_l("Responsible unit"), coerce=int, validate_choice=False)
@@ -141,7 +141,7 @@ class DecisionForm(FlaskForm):
             raise ValidationError(_l("Choose the responsible unit."))
 
 
-class MonthForm(FlaskForm):
+class MonthForm(BaseForm):
     """The overview's month picker. Sent by GET (a bookmarkable address), so no CSRF
     token; ``today`` is the local date the latest month allowed is taken from."""
 

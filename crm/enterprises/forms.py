@@ -43,6 +43,7 @@ from crm.enterprises.models import (
     STATUSES,
     can_view_enterprise,
 )
+from crm.enterprises.queries import people_matching, person_label
 from crm.liaisons.models import ASSIGNMENT_ROLES
 
 NONE = ("", _l("— none —"))
@@ -83,15 +84,6 @@ class PersonPicker:
         return Markup(f"<input {hidden}><input {search}><datalist id=\"{list_id}\"></datalist>")
 
 
-def person_label(display_name: str, unit_name: str | None, role: str | None = None) -> str:
-    """How a person reads in a picker: 张三（发改委）, with the role when it can vary."""
-    label = f"{display_name}（{unit_name}）" if unit_name else display_name
-    return f"{label} · {ASSIGNMENT_ROLE_PEOPLE[role]}" if role else label
-
-
-ASSIGNMENT_ROLE_PEOPLE = {"leader": _l("City leader"), "commissioner": _l("Commissioner")}
-
-
 class PersonField(Field):
     """An active person holding one of ``roles``, chosen with ``PersonPicker``.
 
@@ -127,14 +119,10 @@ class PersonField(Field):
         return str(self.data or "")
 
     def _label_of(self, user_id):
-        from crm.enterprises.queries import people_matching
-
         rows = people_matching(self.roles, ids=[user_id])
         return person_label(rows[0].display_name, rows[0].unit_name) if rows else None
 
     def pre_validate(self, form):
-        from crm.enterprises.queries import people_matching
-
         if self.data is None:
             if not self.typed:
                 return

@@ -330,6 +330,15 @@ def people_matching(roles, name: str = "", ids=None, limit: int = 20) -> list:
     return list(db.session.execute(stmt))
 
 
+def person_label(display_name: str, unit_name: str | None, role: str | None = None) -> str:
+    """How a person reads in a picker: 张三（发改委）, with the role when it can vary."""
+    label = f"{display_name}（{unit_name}）" if unit_name else display_name
+    return f"{label} · {ASSIGNMENT_ROLE_PEOPLE[role]}" if role else label
+
+
+ASSIGNMENT_ROLE_PEOPLE = {"leader": _l("City leader"), "commissioner": _l("Commissioner")}
+
+
 def filter_people(flt: ListFilters) -> dict[str, str]:
     """Labels of the leader / commissioner the list is filtered by (for the pickers):
     one query, and none when the list is not filtered by a person."""
@@ -337,8 +346,6 @@ def filter_people(flt: ListFilters) -> dict[str, str]:
     ids = {uid for uid in wanted.values() if uid}
     if not ids:
         return {}
-    from crm.enterprises.forms import person_label
-
     names = {r.id: person_label(r.display_name, r.unit_name)
              for r in people_matching(("leader", "commissioner"), ids=ids)}
     return {key: names[uid] for key, uid in wanted.items() if uid in names}

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from crm.auth.models import User
 from crm.enterprises import queries
-from crm.enterprises.forms import ActionForm, AssignForm, AwayForm, BulkAssignForm, person_label
+from crm.enterprises.forms import ActionForm, AssignForm, AwayForm, BulkAssignForm
+from crm.enterprises.queries import person_label
 from crm.enterprises.models import Enterprise
 from crm.enterprises.views import bp, load_visible, require_editor
 from crm.extensions import db

@@ -20,6 +20,7 @@ from crm.auth.models import Unit
 from crm.core.downloads import XLSX_MIME, send_download
 from crm.core.timeutil import to_local, utcnow
 from crm.enterprises.models import Enterprise, can_view_enterprise
+from crm.enterprises.queries import filter_people
 from crm.extensions import db
 from crm.issues import services
 from crm.issues.actions import rating_label
@@ -139,8 +140,6 @@ def new(enterprise_id: int):
 def _filter_choices(f):
     """Choices for the list's filter bar (a fixed number of queries); people are
     searched as you type, only the chosen leader / commissioner is looked up."""
-    from crm.enterprises.queries import filter_people
-
     units = db.session.scalars(select(Unit).order_by(Unit.kind.desc(), Unit.name)).all()
     categories = db.session.scalars(select(Category).order_by(Category.position)).all()
     return {"units": units, "categories": categories, "chosen": filter_people(f)}

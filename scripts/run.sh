@@ -22,5 +22,5 @@ if [ -n "${REDIS_URL:-}" ]; then
 else
   echo ">> no Redis: background jobs run inline"
 fi
-echo ">> open http://127.0.0.1:5000 (sign in as admin, coordinator, leader, commissioner or handler; password crm-demo)"
+echo ">> open http://127.0.0.1:${PORT:-5000} (sign in as admin, coordinator, leader, commissioner or handler; password crm-demo)"
 .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"

@@ -18,6 +18,7 @@ from crm import create_app
 from crm.config import TestConfig
 from crm.extensions import db, limiter
 from tests import factories
+from tests.clock import SWEEP_DATES, local_instant, start_clock, sweep_params
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -120,6 +121,23 @@ def _fresh(kind: str):
         limiter.reset()
         yield application
         db.session.remove()
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """Every test runs on a fixed, ticking clock (``tests/clock.py``); ``clock.travel``
+    moves it. Tests marked ``real_clock`` get ``None`` and the machine's time."""
+    running = start_clock(request)
+    yield running
+    if running is not None:
+        running.stop()
+
+
+@pytest.fixture(params=sweep_params())
+def sweep_now(request):
+    """The local instant of one of the sweep days; the test runs once per day, with the
+    clock started there (see ``tests/clock.py``)."""
+    return local_instant(dict(SWEEP_DATES)[request.param])
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -47,6 +47,7 @@ class _Issues:
         self.numbers: dict[int, int] = {}
         self.unit_ids = sorted(handlers)
         self.fresh = 0  # problems raised in the last day and a half
+        self.returned = 0  # problems left waiting for re-dispatch after a return
 
     def event(self, issue_id, at, action, actor, from_state, to_state, text=None, data=None):
         self.events.append(dict(id=self.ebase + len(self.events), issue_id=issue_id, at=at,
@@ -79,8 +80,12 @@ class _Issues:
         target = _target_state(rng, age)
         if age < 1.5 and source == "visit" and not self.fresh:
             target = "new"  # at any scale, at least one problem still waits for triage
+        elif 1.5 <= age < 20 and source == "visit" and not self.returned:
+            target = "returned"  # … and one returned problem waits for re-dispatch
         if age < 1.5:
             self.fresh += 1
+        if target == "returned":
+            self.returned += 1
         self.event(iid, raised_at, "raise", author, None, "new")
         t = raised_at
         coord = rng.choice(self.coordinators)

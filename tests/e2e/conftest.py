@@ -81,3 +81,11 @@ def sign_in(page, username: str, password: str) -> None:
 
 
 __all__ = ["sign_in", "IN_CI"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run on the machine's clock: the browser's own clock and its cookie
+    expiry cannot be moved with the server's."""
+    for item in items:
+        if "/tests/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.real_clock)

@@ -6,7 +6,7 @@ import os
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from crm.config import ROOT, Config
+from crm.config import MIGRATIONS_DIR, ROOT, TEMPLATES_DIR, Config
 
 # Every table's id is a 32-bit ``integer`` in PostgreSQL (and SQLite cannot bind an int
 # beyond 64 bits).
@@ -36,7 +36,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, CLI, error pages."""
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
+        template_folder=str(TEMPLATES_DIR),
         static_folder="static",
         instance_path=str(ROOT / "instance"),
     )
@@ -65,7 +65,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     import crm.models  # noqa: F401  (every model registered before anything queries)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=lambda: "Asia/Shanghai")

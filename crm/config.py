@@ -2,7 +2,13 @@
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+# In a checkout, templates/ and migrations/ sit beside the package; an installed wheel
+# carries them inside it (setup.py). ROOT is the checkout, or the working directory.
+_IN_CHECKOUT = (PACKAGE.parent / "templates" / "base.html").is_file()
+ROOT = PACKAGE.parent if _IN_CHECKOUT else Path.cwd()
+TEMPLATES_DIR = (PACKAGE.parent if _IN_CHECKOUT else PACKAGE) / "templates"
+MIGRATIONS_DIR = (PACKAGE.parent if _IN_CHECKOUT else PACKAGE) / "migrations"
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -34,7 +40,7 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
-    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "crm" / "translations")
+    BABEL_TRANSLATION_DIRECTORIES = str(PACKAGE / "translations")
     LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
 
     # The address people reach the app at (printed QR codes carry it); unset = the

@@ -13,4 +13,5 @@ if [ -z "${TEST_REDIS_URL:-}" ] && $PY -c "import redis; redis.Redis(socket_conn
   export TEST_REDIS_URL=redis://127.0.0.1:6379/15
 fi
 echo ">> PostgreSQL: ${TEST_DATABASE_URL:-not used}   Redis: ${TEST_REDIS_URL:-not used}"
-exec $PY -m pytest "$@"
+# Both cores: pytest-xdist, each worker on its own database and Redis db (tests/conftest.py).
+exec $PY -m pytest -n "${TEST_WORKERS:-auto}" "$@"

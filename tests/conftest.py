@@ -21,8 +21,43 @@ from tests import factories
 from tests.clock import SWEEP_DATES, local_instant, start_clock, sweep_params
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-PG_URL = os.environ.get("TEST_DATABASE_URL")
-REDIS_URL = os.environ.get("TEST_REDIS_URL")
+# Under pytest-xdist each worker (gw0, gw1 …) gets a database and a Redis db of its own.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _worker_database(url: str | None) -> str | None:
+    """``…/test`` → ``…/test_gw1`` for xdist worker gw1, created when missing."""
+    if not url or not WORKER:
+        return url
+    base, name = url.rsplit("/", 1)
+    own = f"{name}_{WORKER}"
+    try:
+        import psycopg
+
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"),
+                             autocommit=True, connect_timeout=3) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone():
+                conn.execute(f'CREATE DATABASE "{own}"')
+    except Exception:  # noqa: BLE001  (unreachable: the tests report it when they connect)
+        return url
+    return f"{base}/{own}"
+
+
+def _worker_redis(url: str | None) -> str | None:
+    """``redis://…/15`` → ``redis://…/14`` for worker gw1: one Redis db per worker."""
+    if not url or not WORKER:
+        return url
+    base, _, db_index = url.rpartition("/")
+    index = int(db_index or 0) - int(WORKER.removeprefix("gw"))
+    return f"{base}/{index % 16}"
+
+
+PG_URL = _worker_database(os.environ.get("TEST_DATABASE_URL"))
+REDIS_URL = _worker_redis(os.environ.get("TEST_REDIS_URL"))
+if WORKER:  # subprocesses and modules that read the environment see the worker's own
+    for key, value in (("TEST_DATABASE_URL", PG_URL), ("TEST_REDIS_URL", REDIS_URL)):
+        if value:
+            os.environ[key] = value
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 

@@ -176,20 +176,27 @@ _NUMERIC = {"yyyy-MM-dd HH:mm": "%Y-%m-%d %H:%M", "yyyy-MM-dd": "%Y-%m-%d", "MM-
 
 
 def _localdt(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    """A stored instant (naive UTC) as Asia/Shanghai wall-clock text. The conversion is
+    ``to_local`` for every pattern, so the page, the PDF (rendered outside a request)
+    and the edit form cannot disagree."""
     if not value:
         return ""
+    local = to_local(value)
     if fmt in _NUMERIC:
-        return to_local(value).strftime(_NUMERIC[fmt])
-    return format_datetime(value, fmt)
+        return local.strftime(_NUMERIC[fmt])
+    return format_datetime(local, fmt, rebase=False)
 
 
 def _localdate(value: date | None, fmt: str = "yyyy-MM-dd") -> str:
+    """A local date as text; a stored instant (naive UTC) is first taken to its
+    Asia/Shanghai day."""
     if not value:
         return ""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
     if fmt in _NUMERIC:
-        return (to_local(value) if isinstance(value, datetime) else value).strftime(
-            _NUMERIC[fmt])
-    return format_date(value, fmt)
+        return value.strftime(_NUMERIC[fmt])
+    return format_date(value, fmt, rebase=False)
 
 
 def _install_fast_gettext(app) -> None:

@@ -9,11 +9,17 @@ from flask import has_request_context, request
 from sqlalchemy import inspect
 
 from crm.core.models import AuditLog
+from crm.core.timeutil import to_local
 from crm.extensions import db
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
+    # A stored instant (naive UTC) is written as Asia/Shanghai time with its offset,
+    # e.g. 2026-12-01T09:30:00+08:00: the audit page shows it as people read times,
+    # and the offset keeps it unambiguous.
+    if isinstance(value, datetime):
+        return to_local(value).isoformat() if value.tzinfo is None else value.isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)

@@ -12,6 +12,9 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as wtforms_translations
+from wtforms import DateTimeLocalField
+
+from crm.core.timeutil import to_local, to_utc
 
 # WTForms messages missing from its Chinese catalogue (WTForms 3.1–3.3).
 MISSING_FROM_WTFORMS = (
@@ -47,3 +50,35 @@ class BaseForm(FlaskForm):
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):
             return TRANSLATIONS
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A date and time as people type and read it (Asia/Shanghai), stored as naive UTC.
+
+    ``data`` is always naive UTC: a submitted wall-clock time is converted on input, and
+    a stored value (``obj=``, ``data=``, a default) is shown in local time in the input.
+    So a view passes ``field.data`` to a service, and fills the form from the object,
+    without converting anything by hand. What was typed is shown back unchanged when the
+    form is redisplayed with an error.
+    """
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        # The first format is the one the browser's datetime-local input reads.
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S",
+                                     "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
+        kwargs.setdefault("invalid_value_message",
+                          _l("Enter a date and time such as 2026-12-01 09:30."))
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        if not self.data:
+            return ""
+        return to_local(self.data).strftime(self.format[0])
+
+    def process_formdata(self, valuelist) -> None:
+        """Parse the local wall-clock time and keep it as naive UTC."""
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            self.data = to_utc(self.data)

@@ -15,6 +15,14 @@ def to_local(value: datetime) -> datetime:
     return value.replace(tzinfo=timezone.utc).astimezone(LOCAL_TZ)
 
 
+def to_utc(value: datetime) -> datetime:
+    """Convert a local wall-clock time (naive Asia/Shanghai, as a form sends it, or an
+    aware datetime) to the naive UTC that ``*_at`` columns store."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=LOCAL_TZ)
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def local_today() -> date:
     """Today's date in Asia/Shanghai (a visit logged at 07:30 local is 'today')."""
     return datetime.now(LOCAL_TZ).date()

@@ -7,8 +7,8 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
-    DateTimeLocalField,
     SelectField,
     StringField,
     TextAreaField,
@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from crm.core.forms import BaseForm
+from crm.core.forms import BaseForm, LocalDateTimeField
 from crm.meetings.services import Period, month_period, quarter_period
 
 MONTH_RE = re.compile(r"^(20\d\d)-(0[1-9]|1[0-2])$")
@@ -36,9 +36,13 @@ class MeetingForm(BaseForm):
     period_start = DateField(_l("From"), validators=[Optional()])
     period_end = DateField(_l("To"), validators=[Optional()])
     title = StringField(_l("Meeting title"), validators=[Optional(), Length(max=200)])
-    starts_at = DateTimeLocalField(_l("Time"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    starts_at = LocalDateTimeField(_l("Time"), validators=[Optional()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
     attendees = TextAreaField(_l("Attendees"), validators=[Optional(), Length(max=4000)])
+    confirm_duplicate = BooleanField(_l("This is another meeting: create it anyway"))
+
+    # Which field a duplicate warning sits next to (set by ``flag_duplicates``).
+    duplicate_field = None
 
     def validate(self, extra_validators=None) -> bool:
         """Field checks, then what depends on the kind (Optional() would otherwise stop
@@ -64,6 +68,33 @@ class MeetingForm(BaseForm):
                 ok = False
         return ok
 
+    def period_field(self):
+        """The field the kind's period is typed in."""
+        return {"joint": self.month, "review": self.quarter}.get(self.kind.data,
+                                                                 self.period_start)
+
+    def refused(self, exc) -> None:
+        """Put the message of a refused creation (``MeetingError``) next to the field it
+        is about; a meeting without a time is dated by its period, so then the period."""
+        name = exc.field if self.starts_at.data else None
+        target = self._fields[name] if name in self._fields else self.period_field()
+        target.errors.append(str(exc))
+
+    def flag_duplicates(self, duplicates, period: Period) -> bool:
+        """When meetings of this kind already exist in the month and the person has not
+        confirmed, put the warning next to the field that makes them clash (the
+        period, or the time) and return True: nothing is to be created yet."""
+        if not duplicates or self.confirm_duplicate.data:
+            return False
+        by_period = any(m.period_start.replace(day=1) == period.start.replace(day=1)
+                        for m in duplicates)
+        target = self.period_field() if by_period or not self.starts_at.data else self.starts_at
+        target.errors.append(_l("A meeting of this kind is already entered for this month "
+                                "(see below). If this is another meeting, tick the box "
+                                "below and submit again."))
+        self.duplicate_field = target.name
+        return True
+
     def period(self) -> Period:
         """The meeting's period from whichever field its kind uses."""
         if self.kind.data == "joint":
@@ -78,7 +109,7 @@ class MeetingForm(BaseForm):
 class MeetingEditForm(BaseForm):
     title = StringField(_l("Meeting title"), validators=[DataRequired(_l("Enter a title.")),
                                                  Length(max=200)])
-    starts_at = DateTimeLocalField(_l("Time"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    starts_at = LocalDateTimeField(_l("Time"), validators=[Optional()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
     attendees = TextAreaField(_l("Attendees"), validators=[Optional(), Length(max=4000)])
 

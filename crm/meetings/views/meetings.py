@@ -59,21 +59,34 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @role_required("coordinator")
 def new():
-    """Create a joint meeting, a review meeting or a special meeting."""
+    """Create a joint meeting, a review meeting or a special meeting; a second one of
+    the same kind in the same month only once the coordinator confirms it."""
     form = MeetingForm()
+    duplicates = []
     if form.validate_on_submit():
-        meeting = services.create_meeting(
-            form.kind.data, form.period(), current_user, title=form.title.data,
-            starts_at=form.starts_at.data, place=form.place.data, attendees=form.attendees.data)
-        db.session.commit()
-        flash(_("Meeting %(title)s created.", title=meeting.title), "success")
-        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
-    return render_template("meetings/new.html", form=form)
+        period = form.period()
+        duplicates = services.same_month_meetings(form.kind.data, period, form.starts_at.data)
+        if not form.flag_duplicates(duplicates, period):
+            try:
+                meeting = services.create_meeting(
+                    form.kind.data, period, current_user, title=form.title.data,
+                    starts_at=form.starts_at.data, place=form.place.data,
+                    attendees=form.attendees.data)
+            except services.MeetingError as exc:
+                db.session.rollback()
+                form.refused(exc)
+            else:
+                db.session.commit()
+                flash(_("Meeting %(title)s created.", title=meeting.title), "success")
+                return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    return render_template("meetings/new.html", form=form, duplicates=duplicates,
+                           kinds=MEETING_KINDS)
 
 
 @bp.route("/<int:meeting_id>")
 @role_required("coordinator", "leader")
-def detail(meeting_id: int, decision_form: DecisionForm | None = None):
+def detail(meeting_id: int, decision_form: DecisionForm | None = None,
+           edit_form: MeetingEditForm | None = None):
     """The meeting: agenda, decisions, minutes, packets."""
     meeting = _meeting_or_404(meeting_id)
     agenda = db.session.scalars(
@@ -98,7 +111,8 @@ def detail(meeting_id: int, decision_form: DecisionForm | None = None):
         decisions=decisions, viewable=_viewable_issue_ids(agenda, cases, decisions),
         kinds=MEETING_KINDS, states=MEETING_STATES,
         briefing_states=BRIEFING_STATES, now=utcnow(),
-        edit_form=MeetingEditForm(obj=meeting), minutes_form=MinutesForm(obj=meeting),
+        edit_form=edit_form or MeetingEditForm(obj=meeting),
+        minutes_form=MinutesForm(obj=meeting),
         proposal_form=ProposalForm(formdata=None), case_form=TypicalCaseForm(formdata=None),
         question_form=QuestionForm(formdata=None),
         decision_form=decision_form or DecisionForm(formdata=None),
@@ -128,18 +142,23 @@ def _refused(meeting: Meeting, exc: Exception, anchor: str = ""):
 @bp.route("/<int:meeting_id>/edit", methods=["POST"])
 @role_required("coordinator")
 def edit(meeting_id: int):
-    """Change title, time, place and attendees."""
+    """Change title, time, place and attendees (a new time may renumber the meetings
+    of the kind); a refusal is shown next to the field, with what was typed."""
     meeting = _meeting_or_404(meeting_id)
     form = MeetingEditForm()
     if form.validate_on_submit():
-        services.update_meeting(meeting, {k: form.data[k] for k in
-                                          ("title", "starts_at", "place", "attendees")},
-                                current_user)
-        db.session.commit()
-        flash(_("Saved."), "success")
-    else:
-        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "danger")
-    return _back(meeting)
+        try:
+            services.update_meeting(meeting, {k: form.data[k] for k in
+                                              ("title", "starts_at", "place", "attendees")},
+                                    current_user)
+        except services.MeetingError as exc:
+            db.session.rollback()
+            form.starts_at.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return _back(meeting)
+    return detail(meeting_id, edit_form=form), 400
 
 
 @bp.route("/<int:meeting_id>/agenda/build", methods=["POST"])
@@ -260,7 +279,7 @@ def advance(meeting_id: int):
     """Move the meeting to its next state."""
     meeting = _meeting_or_404(meeting_id)
     try:
-        services.advance(meeting, current_user)
+        services.advance(meeting, current_user, utcnow())
     except services.MeetingError as exc:
         return _refused(meeting, exc)
     db.session.commit()

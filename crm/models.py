@@ -5,6 +5,7 @@ from crm.enterprises.models import Contact, Enterprise, ImportBatch  # noqa: F40
 from crm.issues.models import (  # noqa: F401
     Category,
     DeadlineRule,
+    HolidayArrangement,
     Issue,
     IssueEvent,
     IssueUnit,

@@ -7,19 +7,22 @@ problem's fields and returns the new state when it depends on the data,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from crm.extensions import db
+from crm.issues import cooperation
 from crm.issues import deadlines as dl
-from crm.issues.models import LEVELS, Category, Issue, IssueUnit, RatingToken
+from crm.issues.models import LEVELS, Category, Issue, RatingToken
 from crm.issues.notices import Notice, local_dt, send, zh
 
 TEXT_MAX = 4000
+# How far ahead a coordinator may set a due day (beyond any stage limit).
+DUE_DAY_HORIZON = timedelta(days=366)
 
 RATING_LABELS = {
     5: _l("Very satisfied"),
@@ -104,6 +107,35 @@ def _unit(value, required: bool):
     return unit
 
 
+def redispatch_due_day(issue: Issue, today: date, limits: dl.StageLimits,
+                       cal: dl.WorkCalendar) -> date:
+    """The due day proposed when a returned problem is re-dispatched on ``today``.
+
+    A return does not reset the clock (DESIGN.md §4), so it is the due day set at the
+    first dispatch; when that comes before the new unit's sign deadline (the problem
+    sat returned too long), the sign deadline's day, so that the new unit is not
+    overdue before it could even sign. The coordinator may choose another day.
+    """
+    sign_day = cal.add(today, limits.sign_days)
+    if issue.due_at is None:  # never dispatched with a clock: a standard stage
+        return dl.resolve_due_day(today, limits, cal)
+    return max(dl.local_date(issue.due_at), sign_day)
+
+
+def _check_due_range(action: str, due_day: date, today: date) -> None:
+    """A chosen due day: after today at dispatch, not before today at re-dispatch (the
+    original day may be today), within a year (checked before its calendar is read)."""
+    from crm.issues.workflow import InvalidInput
+
+    if action == "dispatch" and due_day <= today:
+        raise InvalidInput(_("The due date must be after today."), "due_date")
+    if due_day < today:
+        raise InvalidInput(_("The due date cannot be before today (%(d)s).",
+                             d=today.isoformat()), "due_date")
+    if due_day > today + DUE_DAY_HORIZON:
+        raise InvalidInput(_("The due date must be within a year from today."), "due_date")
+
+
 def _validate_dispatch(action: str, issue: Issue, now: datetime, data: dict, out: Outcome):
     from crm.auth.models import Unit
     from crm.issues.workflow import InvalidInput
@@ -125,14 +157,16 @@ def _validate_dispatch(action: str, issue: Issue, now: datetime, data: dict, out
     coop = db.session.scalars(select(Unit).where(Unit.id.in_(coop_ids))).all() if coop_ids else []
     limits = dl.limits_for(category.id if category else None, level)
     today = dl.local_date(now)
-    due_day = _as_date(data.get("due_date"), "due_date") if action == "dispatch" else None
-    cal = dl.WorkCalendar.around(today, due_day)
+    due_day = _as_date(data.get("due_date"), "due_date")
     if due_day is not None:
-        if due_day <= today:
-            raise InvalidInput(_("The due date must be after today."), "due_date")
-        if not cal.is_workday(due_day):
-            raise InvalidInput(_("The due date is not a working day; choose a working day."),
-                               "due_date")
+        _check_due_range(action, due_day, today)
+    started = dl.local_date(issue.dispatched_at) if issue.dispatched_at else None
+    cal = dl.WorkCalendar.around(today, due_day, started)
+    if due_day is not None and not cal.is_workday(due_day):
+        raise InvalidInput(_("The due date is not a working day; choose a working day."),
+                           "due_date")
+    if due_day is None and action == "redispatch":
+        due_day = redispatch_due_day(issue, today, limits, cal)
     out.values.update(unit=unit, level=level, category=category, coop=coop, limits=limits,
                       due_day=due_day, cal=cal)
     out.event_data.update(unit_id=unit.id, unit=unit.name, level=level,
@@ -186,12 +220,6 @@ def _start_clock(issue: Issue, now: datetime, limits, due_day=None, cal=None) ->
     issue.due_at, issue.warn_at = clock.due_at, clock.warn_at
 
 
-def _set_coop_units(issue: Issue, units) -> None:
-    db.session.execute(delete(IssueUnit).where(IssueUnit.issue_id == issue.id))
-    for unit in units:
-        db.session.add(IssueUnit(issue_id=issue.id, unit_id=unit.id))
-
-
 def _reopen(issue: Issue, now: datetime) -> None:
     """A new resolve stage from today; the handler signs again."""
     limits = dl.limits_for(issue.category_id, issue.level)
@@ -215,15 +243,11 @@ def apply(action: str, issue: Issue, actor, now: datetime, out: Outcome) -> str 
         issue.category_id = v["category"].id if v["category"] else None
         issue.dispatched_at, issue.handler_id = now, None
         _start_clock(issue, now, v["limits"], v["due_day"], v["cal"])
-        _set_coop_units(issue, v["coop"])
-        out.event_data.update(due_at=issue.due_at.isoformat())
+        v["coop_added"] = cooperation.set_units(issue, v["coop"], now, v["cal"])
+        out.event_data.update(due_day=dl.local_date(issue.due_at).isoformat(),
+                              due_at=issue.due_at.isoformat())
     elif action == "redispatch":
-        # Final, and the resolve clock runs on: only the new unit's sign stage restarts.
-        issue.lead_unit_id, issue.level = v["unit"].id, v["level"]
-        issue.category_id = v["category"].id if v["category"] else None
-        issue.is_redispatched, issue.handler_id = True, None
-        issue.sign_due_at = dl.end_of_day(v["cal"].add(dl.local_date(now), v["limits"].sign_days))
-        _set_coop_units(issue, v["coop"])
+        _redispatch(issue, now, out)
     elif action == "sign":
         issue.handler_id = actor.id
         issue.signed_at = issue.signed_at or now
@@ -262,6 +286,26 @@ def apply(action: str, issue: Issue, actor, now: datetime, out: Outcome) -> str 
     elif action == "escalate":
         issue.is_escalated = True
     return None
+
+
+def _redispatch(issue: Issue, now: datetime, out: Outcome) -> None:
+    """Final (the unit can no longer return it). The new unit receives the problem only
+    now, so its sign and first-progress stages start today; the resolve clock is not
+    reset by the return: it still runs from the first dispatch, and the due day is the
+    coordinator's choice, proposed as the original one (``redispatch_due_day``). The
+    yellow point is measured from the first dispatch, as for an extension."""
+    v, cal, today = out.values, out.values["cal"], dl.local_date(now)
+    previous = issue.due_at
+    issue.lead_unit_id, issue.level = v["unit"].id, v["level"]
+    issue.category_id = v["category"].id if v["category"] else None
+    issue.is_redispatched, issue.handler_id = True, None
+    issue.dispatched_at = issue.dispatched_at or now
+    issue.sign_due_at = dl.end_of_day(cal.add(today, v["limits"].sign_days))
+    issue.progress_due_at = dl.end_of_day(cal.add(today, v["limits"].progress_days))
+    issue.due_at, issue.warn_at = dl.extended_clock(issue.dispatched_at, v["due_day"], cal)
+    v["coop_added"] = cooperation.set_units(issue, v["coop"], now, cal)
+    out.event_data.update(due_day=v["due_day"].isoformat(), due_at=issue.due_at.isoformat(),
+                          previous_due_at=previous.isoformat() if previous else None)
 
 
 def _resume(issue: Issue, now: datetime, out: Outcome) -> None:
@@ -303,9 +347,11 @@ def _notices(action: str, issue: Issue, actor, out: Outcome) -> list[Notice]:
     who = getattr(actor, "display_name", "") or ""
     reason = out.text or ""
     if action in ("dispatch", "redispatch"):
-        return [Notice("dispatched", ("unit", "coop"), zh(_l(
+        # The lead unit signs; a cooperating unit is asked for its opinion instead.
+        return [Notice("dispatched", ("unit",), zh(_l(
             "New problem dispatched to your unit: %(ref)s. Please sign for it by %(due)s.",
-            ref=ref, due=local_dt(issue.sign_due_at))))]
+            ref=ref, due=local_dt(issue.sign_due_at))))] + cooperation.requested_notice(
+            issue, out.values.get("coop_added", []), out.values["unit"].name)
     if action == "return":
         return [Notice("returned", ("coordinators",), zh(_l(
             "%(ref)s was returned by %(who)s: %(reason)s", ref=ref, who=who, reason=reason)))]

@@ -1,5 +1,6 @@
 """Keeping the workflow's reference data: categories, deadline rules and the holiday
-calendar (WorkdayOverride). Every change writes an AuditLog row."""
+calendar (WorkdayOverride, and the per-year HolidayArrangement confirming that the State
+Council's notice is entered). Every change writes an AuditLog row."""
 from __future__ import annotations
 
 from datetime import date
@@ -8,14 +9,22 @@ from sqlalchemy import select
 
 from crm.core.audit import diff as audit_diff
 from crm.core.audit import record, snapshot
-from crm.core.timeutil import local_today
+from crm.core.timeutil import local_today, utcnow
 from crm.extensions import db
 from crm.issues import deadlines as dl
-from crm.issues.models import OPEN_STATES, Category, DeadlineRule, Issue, WorkdayOverride
+from crm.issues.holiday_notice import Notice
+from crm.issues.models import (
+    OPEN_STATES,
+    Category,
+    DeadlineRule,
+    HolidayArrangement,
+    Issue,
+    WorkdayOverride,
+)
 
 CATEGORY_FIELDS = ("name", "lead_unit_id", "default_level", "position", "is_active")
 RULE_FIELDS = ("category_id", "level", "sign_days", "progress_days", "resolve_days",
-               "resolve_calendar")
+               "resolve_calendar", "coop_days")
 
 
 def _save(obj, fields, data: dict, actor, summary: str):
@@ -78,9 +87,58 @@ def set_override(day: date, is_workday: bool, note: str | None, actor) -> Workda
 
 
 def delete_override(row: WorkdayOverride, actor) -> None:
-    """Remove an override: the library (or Monday–Friday) applies again."""
+    """Remove an override: the calendar (the package, or the statutory days and
+    Monday–Friday) applies again."""
     record(actor, "delete", row, before=snapshot(row, ("day", "is_workday", "note")),
            summary=f"workday override {row.day.isoformat()}")
+    db.session.delete(row)
+    db.session.flush()
+
+
+ARRANGEMENT_FIELDS = ("year", "notice", "confirmed_by_id", "confirmed_at")
+
+
+def apply_holiday_notice(notice: Notice, actor) -> dict[str, int]:
+    """Store the days of a pasted State Council notice as overrides.
+
+    Only the days the calendar would otherwise get wrong are written (a weekend day
+    worked, a weekday off beyond the statutory days, or an earlier override saying the
+    opposite); a day the calendar already counts that way is left alone, so the list
+    of overrides stays the list of real exchanges. All days are written in the
+    caller's transaction: the view commits once, so the paste lands whole or not at
+    all. Returns how many days were written and how many were already right."""
+    days = [d.day for d in notice.days]
+    existing = {row.day: row.is_workday for row in db.session.scalars(
+        select(WorkdayOverride).where(WorkdayOverride.day.in_(days)))} if days else {}
+    written = already = 0
+    for entry in notice.days:
+        if entry.day in existing:
+            current = existing[entry.day]
+        else:
+            current = dl.calendar_workday(entry.day)
+        if current == entry.is_workday:
+            already += 1
+            continue
+        set_override(entry.day, entry.is_workday, entry.text[:100], actor)
+        written += 1
+    return {"written": written, "already": already}
+
+
+def confirm_arrangement(year: int, notice: str | None, actor) -> HolidayArrangement:
+    """Record that ``year``'s State Council arrangement is entered: the missing-years
+    warning for it ends. Confirming twice keeps the first confirmation."""
+    row = db.session.scalar(select(HolidayArrangement).where(HolidayArrangement.year == year))
+    if row is not None:
+        return row
+    row = HolidayArrangement(year=year, notice=notice or None,
+                             confirmed_by_id=getattr(actor, "id", None), confirmed_at=utcnow())
+    return _save(row, ARRANGEMENT_FIELDS, {}, actor, f"holiday arrangement {year} confirmed")
+
+
+def withdraw_arrangement(row: HolidayArrangement, actor) -> None:
+    """Undo a confirmation (entered by mistake): the year is reported as missing again."""
+    record(actor, "delete", row, before=snapshot(row, ARRANGEMENT_FIELDS),
+           summary=f"holiday arrangement {row.year} withdrawn")
     db.session.delete(row)
     db.session.flush()
 

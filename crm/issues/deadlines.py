@@ -2,8 +2,10 @@
 
 The holiday arrangement comes from the ``chinesecalendar`` package for the years the
 State Council has announced; the admin's WorkdayOverride rows take precedence. For a
-year the package does not know, Monday–Friday (plus overrides) is assumed and the
-year is reported by ``unknown_years`` so the admin can enter its arrangement.
+year the package does not know, the statutory days off of the law are computed
+(``crm.issues.holidays``) and the other days count Monday to Friday; the year is
+reported by ``unknown_years`` until the admin has entered the State Council's 调休 for
+it and confirmed the year (a HolidayArrangement row).
 
 The rule for stage deadlines (documented here because every page and notice relies on it):
 
@@ -24,6 +26,14 @@ The rule for stage deadlines (documented here because every page and notice reli
 * A return does not move the clock. A pause stops it: on resume the open stage
   deadlines move on by the working days the pause lasted (calendar days for calendar
   stages). A granted extension sets a new due day and a new ``warn_at``.
+* The coordinator's re-dispatch after a return is final: the new unit's sign and
+  first-progress stages start again from the re-dispatch day, while the resolve stage
+  keeps running from the first dispatch — its due day stays the original one (or the new
+  sign day, if that is later) unless the coordinator chooses another, not before today —
+  and ``warn_at`` is measured from the first dispatch, as for an extension.
+* A cooperating unit's opinion (协办意见) is a stage of ``DeadlineRule.coop_days``
+  working days (2 by default) from the day the unit is asked, ending at 18:00 like the
+  others (``crm.issues.cooperation``).
 """
 from __future__ import annotations
 
@@ -37,6 +47,7 @@ from sqlalchemy import select
 
 from crm.core.timeutil import LOCAL_TZ, to_local
 from crm.extensions import db
+from crm.issues.holidays import statutory_holidays
 
 # Deadlines fall at the end of the working day, local time.
 DUE_TIME = time(18, 0)
@@ -68,19 +79,22 @@ def overrides_between(start: date, end: date) -> dict[date, bool]:
 
 
 def is_workday(day: date, overrides: dict[date, bool] | None = None) -> bool:
-    """Whether ``day`` is a working day (override, then library, then Mon–Fri)."""
+    """Whether ``day`` is a working day: the admin's override, else ``calendar_workday``."""
     if overrides is not None and day in overrides:
         return overrides[day]
-    return _library_workday(day)
+    return calendar_workday(day)
 
 
 @lru_cache(maxsize=8192)
-def _library_workday(day: date) -> bool:
-    # chinese_calendar validates the date against its whole table on every call
+def calendar_workday(day: date) -> bool:
+    """Whether ``day`` is a working day before the admin's overrides: the package's
+    arrangement for the years it knows; otherwise Monday to Friday except the statutory
+    days off. The one rule every count of working days (deadlines, figures) uses."""
+    # Cached: chinese_calendar validates the date against its whole table on every call
     # (~30 µs); countdowns over months of overdue problems ask for thousands of days.
     if library_knows(day.year):
         return chinese_calendar.is_workday(day)
-    return day.weekday() < 5
+    return day.weekday() < 5 and day not in statutory_holidays(day.year)
 
 
 def add_working_days(start: date, days: int, overrides: dict[date, bool] | None = None) -> date:
@@ -109,22 +123,26 @@ def working_days_between(start: date, end: date,
 
 
 def unknown_years(years) -> list[int]:
-    """Of ``years``, those whose holiday arrangement neither the package nor an admin
-    override covers (the admin is shown these)."""
-    from crm.issues.models import WorkdayOverride
+    """Of ``years``, those the package does not know and whose State Council
+    arrangement (调休) the admin has not confirmed yet (the admin is shown these; their
+    statutory days are counted already)."""
+    from crm.issues.models import HolidayArrangement
 
-    missing = []
-    for year in sorted(set(years)):
-        if library_knows(year):
-            continue
-        has_rows = db.session.scalar(
-            select(db.func.count()).select_from(WorkdayOverride).where(
-                WorkdayOverride.day.between(date(year, 1, 1), date(year, 12, 31))
-            )
-        )
-        if not has_rows:
-            missing.append(year)
-    return missing
+    candidates = sorted(y for y in set(years) if not library_knows(y))
+    if not candidates:
+        return []
+    confirmed = set(db.session.scalars(
+        select(HolidayArrangement.year).where(HolidayArrangement.year.in_(candidates))))
+    return [y for y in candidates if y not in confirmed]
+
+
+def arrangement_state(year: int) -> str:
+    """Where ``year``'s calendar comes from: ``library`` (the package), ``confirmed``
+    (statutory days computed, the notice's 调休 entered and confirmed by the admin) or
+    ``statutory`` (statutory days computed, the 调休 still missing)."""
+    if library_knows(year):
+        return "library"
+    return "statutory" if unknown_years([year]) else "confirmed"
 
 
 def sub_working_days(start: date, days: int, overrides: dict[date, bool] | None = None) -> date:

@@ -16,7 +16,14 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 
 from crm.auth.models import Unit
 from crm.core.forms import BaseForm
@@ -143,16 +150,22 @@ class DispatchForm(ActionForm):
 
 
 class RedispatchForm(DispatchForm):
-    """Re-dispatch: like dispatch, but the resolve clock runs on (no due date)."""
+    """Re-dispatch of a returned problem: no unit chosen in advance (the unit that
+    returned it is marked), and the due day as an editable date, filled in with the
+    proposal (the original due day: a return does not reset the clock)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        del self.due_date
+        self.unit_id.choices = [("", _l("Choose the unit to handle it"))] + self.unit_id.choices[1:]
+        self.due_date.label.text = _l("Resolve by (the proposed day is filled in; you may "
+                                      "change it)")
 
-    def payload(self) -> dict:
-        """The data passed to ``transition``."""
-        return {"text": self.text.data, "unit_id": self.unit_id.data, "level": self.level.data,
-                "category_id": self.category_id.data, "coop_unit_ids": self.coop_unit_ids.data}
+    def mark_returning_unit(self, unit_id: int | None) -> None:
+        """Label the unit that returned the problem in the unit list; it stays a choice,
+        since the coordinator's re-dispatch is final even back to that unit."""
+        self.unit_id.choices = [
+            (value, _l("%(unit)s (returned it)", unit=label) if value == unit_id else label)
+            for value, label in self.unit_id.choices]
 
 
 class ExtensionForm(ActionForm):
@@ -265,8 +278,17 @@ def _days(label):
         NumberRange(min=1, max=365, message=_l("Enter a number from 1 to 365."))])
 
 
+def _required_if_sent(form, field):
+    """A field added to a form later: required when the form sends it; a submission
+    without it (an older page, a script) keeps the record's value or the default."""
+    if field.raw_data and not str(field.raw_data[0]).strip():
+        field.errors[:] = []
+        raise StopValidation(_l("Enter a number of days."))
+
+
 class RuleForm(BaseForm):
-    """Stage limits for a level, optionally for one category."""
+    """Stage limits for a level, optionally for one category, and the cooperating
+    units' reply limit."""
 
     category_id = SelectField(_l("Category"), coerce=int)
     level = SelectField(_l("Level"))
@@ -274,11 +296,29 @@ class RuleForm(BaseForm):
     progress_days = _days(_l("First progress within (working days)"))
     resolve_days = _days(_l("Resolve within (days)"))
     resolve_calendar = BooleanField(_l("Resolve limit counts calendar days"))
+    coop_days = IntegerField(_l("Cooperating units reply within (working days)"), default=2,
+                             validators=[
+                                 _required_if_sent,
+                                 NumberRange(min=1, max=365,
+                                             message=_l("Enter a number from 1 to 365."))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.category_id.choices = category_choices(_l("— default for the level —"))
         self.level.choices = level_choices()
+
+
+class CoopReplyForm(BaseForm):
+    """A cooperating unit's opinion to the lead unit (协办意见). It shares the problem
+    page with the action forms, so like them it leaves CSRF to the site-wide check."""
+
+    class Meta:
+        """No per-form CSRF token (see ``ActionForm``)."""
+
+        csrf = False
+
+    text = TextAreaField(_l("Your unit's cooperation opinion"), validators=[
+        DataRequired(_l("Write your unit's cooperation opinion.")), Length(max=4000)])
 
 
 class OverrideForm(BaseForm):

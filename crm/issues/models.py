@@ -79,18 +79,33 @@ class DeadlineRule(db.Model):
     progress_days: Mapped[int] = mapped_column(default=3)
     resolve_days: Mapped[int] = mapped_column(default=7)
     resolve_calendar: Mapped[bool] = mapped_column(default=False)
+    # Working days a cooperating unit (协办) has to send its opinion to the lead unit.
+    coop_days: Mapped[int] = mapped_column(default=2, server_default=text("2"))
 
     __table_args__ = (
         CheckConstraint("level IN ('consult', 'ordinary', 'complex')", name="level"),
         CheckConstraint(
             "sign_days > 0 AND progress_days > 0 AND resolve_days > 0", name="positive"
         ),
+        CheckConstraint("coop_days > 0", name="coop_positive"),
         UniqueConstraint("category_id", "level", name="uq_deadline_rules_category_level"),
     )
 
 
+# Problem states in which a cooperating unit's reply stage runs: from dispatch until the
+# lead unit resolves it (a pause waits for the enterprise, not for the cooperating unit).
+COOP_STATES = ("dispatched", "returned", "in_progress", "paused", "reopened")
+
+
 class IssueUnit(db.Model):
-    """A cooperating unit (协办) on a problem."""
+    """A cooperating unit (协办) on a problem, with its own small stage: an opinion
+    (协办意见) to the lead unit by ``reply_due_at``.
+
+    ``reply_due_at`` and ``reply_warn_at`` are computed by ``crm.issues.cooperation``
+    when the unit is asked; the light is derived from them like the problem's own
+    (``light`` / ``light_expr``), and ``replied_at`` stops the stage. Rows written
+    before the stage existed have no deadline and no light.
+    """
 
     __tablename__ = "issue_units"
 
@@ -98,6 +113,43 @@ class IssueUnit(db.Model):
         ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True
     )
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True, index=True)
+    requested_at: Mapped[Optional[datetime]]
+    reply_due_at: Mapped[Optional[datetime]]
+    reply_warn_at: Mapped[Optional[datetime]]
+    replied_at: Mapped[Optional[datetime]]
+
+    unit = relationship("Unit", lazy="raise_on_sql")
+
+    __table_args__ = (
+        # The sweep walks only the stages still waiting for a reply, by warn time.
+        Index("ix_issue_units_waiting", "reply_warn_at",
+              sqlite_where=text("replied_at IS NULL"),
+              postgresql_where=text("replied_at IS NULL")),
+    )
+
+    def light(self, issue_state: str, now: datetime | None = None) -> Optional[str]:
+        """The stage's light now: green / yellow / red, or None once replied, when the
+        problem no longer waits for it, or for a row without a deadline."""
+        if (self.replied_at is not None or self.reply_due_at is None
+                or issue_state not in COOP_STATES):
+            return None
+        now = now or utcnow()
+        if now > self.reply_due_at:
+            return "red"
+        if self.reply_warn_at is not None and now >= self.reply_warn_at:
+            return "yellow"
+        return "green"
+
+    @classmethod
+    def light_expr(cls, now: datetime):
+        """The same light in SQL (the problem's state is ``Issue.state``, joined)."""
+        return case(
+            (cls.replied_at.is_not(None) | cls.reply_due_at.is_(None)
+             | Issue.state.notin_(COOP_STATES), None),
+            (cls.reply_due_at < now, "red"),
+            (cls.reply_warn_at <= now, "yellow"),
+            else_="green",
+        )
 
 
 class Issue(db.Model):
@@ -164,7 +216,9 @@ class Issue(db.Model):
     handler = relationship("User", foreign_keys=[handler_id], lazy="raise_on_sql")
     category = relationship("Category", lazy="raise_on_sql")
     lead_unit = relationship("Unit", foreign_keys=[lead_unit_id], lazy="raise_on_sql")
-    coop_units = relationship("Unit", secondary="issue_units", lazy="raise_on_sql")
+    # Read only: the rows (with their reply stage) are written as IssueUnit.
+    coop_units = relationship("Unit", secondary="issue_units", lazy="raise_on_sql",
+                              viewonly=True)
     events: Mapped[list["IssueEvent"]] = relationship(
         back_populates="issue", order_by="IssueEvent.id", lazy="raise_on_sql",
         cascade="all, delete-orphan",
@@ -339,3 +393,18 @@ def can_view_issue(user, issue: Issue) -> bool:
         )
         > 0
     )
+
+
+class HolidayArrangement(db.Model):
+    """The admin's confirmation that the State Council's holiday notice for ``year`` has
+    been entered (its 调休 as WorkdayOverride rows), for a year the holiday package does
+    not know. Until it exists the year's statutory days are counted but the year is
+    still reported as missing (``deadlines.unknown_years``)."""
+
+    __tablename__ = "holiday_arrangements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(unique=True)
+    notice: Mapped[Optional[str]] = mapped_column(String(120))
+    confirmed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -18,6 +18,7 @@ from crm.core.counters import next_value
 from crm.core.timeutil import to_local, utcnow
 from crm.extensions import db
 from crm.issues import deadlines as dl
+from crm.issues.actions import redispatch_due_day
 from crm.issues.models import Category, DeadlineRule, Issue, IssueEvent, RatingToken
 
 RATING_TOKEN_DAYS = 7
@@ -74,12 +75,16 @@ def can_raise_for(user, enterprise) -> bool:
 
 @dataclass
 class Proposal:
-    """What the dispatch form proposes for a problem: from its category."""
+    """What the dispatch form proposes for a problem: unit and level from its category,
+    the due day from the deadline rules. For a returned problem no unit is proposed
+    (the category's unit is most often the one that returned it, and the coordinator's
+    choice is final) and the due day is the re-dispatch one (the clock runs on)."""
 
     unit_id: int | None
     unit_name: str | None
     level: str
     due_day: date | None
+    returned_by_unit_id: int | None = None
 
 
 class Proposer:
@@ -97,7 +102,11 @@ class Proposer:
         category = self.categories.get(issue.category_id)
         level = issue.level or (category.default_level if category else "ordinary")
         limits = dl.limits_for(issue.category_id, level, self.rules)
-        due = dl.resolve_due_day(dl.local_date(self.now), limits, self.cal)
+        today = dl.local_date(self.now)
+        if issue.state == "returned":
+            return Proposal(None, None, level, redispatch_due_day(issue, today, limits, self.cal),
+                            returned_by_unit_id=issue.lead_unit_id)
+        due = dl.resolve_due_day(today, limits, self.cal)
         unit = category.lead_unit if category is not None else None
         return Proposal(unit.id if unit else None, unit.name if unit else None, level, due)
 

@@ -8,7 +8,8 @@ resumed, a re-dispatch, a reopen) gets notices of its own.
 
 Stages: ``sign`` (overdue only: dispatched or reopened, not yet signed), ``progress`` (overdue
 only: signed, no progress reported yet), ``resolve`` (yellow when due soon, red when
-overdue).
+overdue), and each cooperating unit's opinion (yellow and red, to that unit's handlers,
+worded for a cooperating unit: ``crm.issues.cooperation.sweep``).
 
 It runs from ``flask crm sweep`` (cron) or as a periodic rq job (``periodic_sweep``,
 registered in ``crm.scheduling.PERIODIC``) that re-schedules itself.
@@ -23,6 +24,7 @@ from sqlalchemy import select
 
 from crm.core.timeutil import utcnow
 from crm.extensions import db
+from crm.issues import cooperation
 from crm.issues.models import CLOCK_STATES, Issue
 from crm.issues.notices import Audience, Notice, local_dt, send, zh
 
@@ -94,6 +96,8 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         for key, notice in _notices_for(issue, now):
             added = send(issue, [notice], key=key, audience=audience)
             counts[notice.kind] = counts.get(notice.kind, 0) + added
+    for kind, added in cooperation.sweep(now).items():
+        counts[kind] = counts.get(kind, 0) + added
     return counts
 
 

@@ -5,7 +5,9 @@ The table maps ``(state, action)`` to the new state (``None``: the state stays, 
 comment) and the roles that may act. Roles are then narrowed to the record:
 
 * a **handler** acts only on problems whose lead unit is their unit (a comment also on
-  those where their unit cooperates);
+  those where their unit cooperates). A cooperating unit never signs, returns or
+  resolves: its own small stage, the opinion to the lead unit (协办意见), is kept by
+  ``crm.issues.cooperation`` outside this table, since it changes no state;
 * a **leader** only on the enterprises where they are leader A or B now;
 * a **commissioner** only on the enterprises they are assigned to now (a comment also on
   what they raised);
@@ -89,6 +91,7 @@ ACTION_LABELS = {
     "escalate": _l("Escalate to the joint meeting"),
     "comment": _l("Comment"),
     "rating_link": _l("Rating link issued"),
+    "coop_reply": _l("Cooperation opinion"),
 }
 
 COMMISSIONER, LEADER, HANDLER = "commissioner", "leader", "handler"

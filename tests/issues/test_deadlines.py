@@ -1,6 +1,6 @@
 """Working-day deadlines across the 2026 Spring Festival and National Day (with their
-make-up working days), calendar-day stages, the countdown text, and a year the holiday
-package does not know yet."""
+make-up working days), calendar-day stages, the countdown text, and years the holiday
+package does not know yet (their statutory days counted)."""
 from datetime import date, datetime
 
 import chinese_calendar
@@ -8,7 +8,7 @@ import pytest
 
 from crm.extensions import db
 from crm.issues import deadlines as dl
-from crm.issues.models import WorkdayOverride
+from crm.issues.models import HolidayArrangement, WorkdayOverride
 from crm.issues.workflow import transition
 
 ORDINARY = dl.DEFAULT_LIMITS["ordinary"]
@@ -107,22 +107,52 @@ def test_countdown_and_light_across_the_spring_festival(world, now, text, light)
     assert in_sql == light, "the badge and a list filter agree"
 
 
-def test_a_deadline_in_an_unknown_year_falls_back_to_monday_to_friday(world):
+def test_a_deadline_in_an_unknown_year_counts_its_statutory_days(world):
     w = world
     issue = w.issue()
-    # Monday 2026-12-28: 7 working days run into 2027, which the package does not know.
+    # Monday 2026-12-28: 7 working days run into 2027, which the package does not know;
+    # New Year's Day 2027 (a Friday) is a statutory day off all the same.
     transition(issue, "dispatch", w.coordinator, now=local(2026, 12, 28), unit_id=w.unit.id,
                level="ordinary")
-    assert issue.due_at == dl.end_of_day(date(2027, 1, 6))  # 12-29 … 01-01 (Fri) … 01-06
+    assert issue.due_at == dl.end_of_day(date(2027, 1, 7))  # 12-29 … 12-31, 01-04 … 01-07
     assert dl.unknown_years([2026, 2027]) == [2027]
-    # The admin enters New Year's Day 2027: the next deadline moves past it.
-    db.session.add(WorkdayOverride(day=date(2027, 1, 1), is_workday=False, note="元旦"))
+    # The admin enters a day of the notice: it counts at once, but the year still
+    # warns until its arrangement is confirmed.
+    db.session.add(WorkdayOverride(day=date(2027, 1, 4), is_workday=False, note="调休"))
     db.session.flush()
-    assert dl.unknown_years([2026, 2027]) == []
+    assert dl.unknown_years([2026, 2027]) == [2027]
     other = w.issue()
     transition(other, "dispatch", w.coordinator, now=local(2026, 12, 28), unit_id=w.unit.id,
                level="ordinary")
-    assert other.due_at == dl.end_of_day(date(2027, 1, 7))
+    assert other.due_at == dl.end_of_day(date(2027, 1, 8))
+    db.session.add(HolidayArrangement(year=2027, confirmed_by_id=w.admin.id))
+    db.session.flush()
+    assert dl.unknown_years([2026, 2027]) == []
+    assert dl.arrangement_state(2027) == "confirmed" and dl.arrangement_state(2026) == "library"
+
+
+@pytest.mark.parametrize("start, limits, sign, due", [
+    # Wednesday 2026-12-30, consult: 12-31, (元旦 Friday), 01-04, 01-05.
+    (local(2026, 12, 30), CONSULT, date(2026, 12, 31), date(2027, 1, 5)),
+    # Thursday 2027-02-04: 除夕 02-05 and 初一–初三 (02-06 … 02-08) off, then 02-09 … 02-11.
+    (local(2027, 2, 4), CONSULT, date(2027, 2, 9), date(2027, 2, 11)),
+    # Friday 2027-04-02: 清明 Monday 04-05 off.
+    (local(2027, 4, 2), CONSULT, date(2027, 4, 6), date(2027, 4, 8)),
+    # Tuesday 2027-06-08: 端午 Wednesday 06-09 off.
+    (local(2027, 6, 8), CONSULT, date(2027, 6, 10), date(2027, 6, 14)),
+    # Tuesday 2027-09-14: 中秋 Wednesday 09-15 off.
+    (local(2027, 9, 14), CONSULT, date(2027, 9, 16), date(2027, 9, 20)),
+    # Thursday 2027-09-30, ordinary: 国庆 Friday 10-01 off (10-02/03 are a weekend; no
+    # make-up day is guessed), then 10-04 … 10-08, 10-11, 10-12.
+    (local(2027, 9, 30), ORDINARY, date(2027, 10, 4), date(2027, 10, 12)),
+    # Friday 2028-01-21: 除夕 Tuesday 01-25 and 初一–初三 (01-26 … 01-28) off.
+    (local(2028, 1, 21), CONSULT, date(2028, 1, 24), date(2028, 2, 1)),
+])
+def test_statutory_days_of_an_unknown_year_move_deadlines(app, start, limits, sign, due):
+    assert not dl.library_knows(due.year)
+    clock = dl.start_clock(start, limits)
+    assert clock.sign_due_at == dl.end_of_day(sign)
+    assert clock.due_at == dl.end_of_day(due)
 
 
 def test_admin_overrides_beat_the_library(app):

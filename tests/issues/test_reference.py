@@ -105,6 +105,13 @@ def test_admin_is_told_which_years_miss_their_holidays_and_enters_them(client, l
     r = client.post_form("/problems/admin/calendar", {"day": "2027-01-01", "is_workday": "0",
                                                       "note": "元旦"})
     assert r.status_code == 302
+    # One day entered is not the year's arrangement: the warning stays (the statutory
+    # days are counted already) until the admin confirms the year.
+    html = _html(client.get("/problems/admin/calendar?year=2027"))
+    assert 'data-testid="missing-years"' in html and "法定节假日已自动计入" in html
+    r = client.post_form("/problems/admin/calendar/notice?year=2027",
+                         {"notice-lines": "", "notice-confirm": "y"})
+    assert r.status_code == 302
     html = _html(client.get("/problems/admin/calendar?year=2027"))
     assert 'data-testid="missing-years"' not in html and "元旦" in html
     row = db.session.scalar(select(WorkdayOverride))

@@ -57,6 +57,8 @@ TABLE: dict[str, tuple] = {
     "issues.rule_delete": ({"admin"}, None),
     "issues.calendar": ({"admin"}, None),
     "issues.calendar_delete": ({"admin"}, None),
+    "issues.calendar_notice": ({"admin"}, None),
+    "issues.calendar_withdraw": ({"admin"}, None),
     "admin.audit": ({"admin"}, None),
     # registry
     "enterprises.index": (ANY, None),
@@ -100,6 +102,8 @@ TABLE: dict[str, tuple] = {
     "issues.export": (ANY, None),
     "issues.detail": (ANY, "issue"),
     "issues.transition": (ANY, "issue_sign"),
+    # 协办意见: only a handler of a cooperating unit of a problem it can see (403 otherwise).
+    "issues.coop_reply": (ANY, "issue"),
     # can_raise_for: coordinators for any enterprise, commissioners for their own.
     "issues.new": ({"commissioner", "coordinator"}, "enterprise_raise"),
     "issues.rating_link": (ANY, "issue"),
@@ -111,6 +115,7 @@ TABLE: dict[str, tuple] = {
     # meetings and packets
     "meetings.index": ({"coordinator", "leader"}, None),
     "meetings.overview": ({"coordinator"}, None),
+    "meetings.definitions": (ANY, None),  # 指标说明: how every figure is counted
     "meetings.new": ({"coordinator"}, None),
     "meetings.detail": ({"coordinator", "leader"}, None),
     "meetings.agenda_add": ({"coordinator", "leader"}, None),
@@ -144,6 +149,9 @@ SCOPE_KIND = {
 FIXED = {
     "main.no_role": "deny",   # the page for a user without a role is itself a 403
     "auth.logout": "login",   # signing out lands on the sign-in page
+    # The matrix's problems have no cooperating unit, so nobody may send a 协办意见 on
+    # them (tests/issues/test_cooperation.py covers the cooperating handler).
+    "issues.coop_reply": "deny",
 }
 # Who may ``sign`` the own problem (dispatched to the handler's unit): the handler only.
 SIGNERS = {"handler"}

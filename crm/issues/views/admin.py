@@ -9,13 +9,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from crm.auth.models import User
 from crm.auth.permissions import role_required
 from crm.core.timeutil import local_today
 from crm.extensions import db
 from crm.issues import admin_services as svc
 from crm.issues import deadlines as dl
+from crm.issues.admin_forms import HolidayNoticeForm
 from crm.issues.forms import CategoryForm, OverrideForm, RuleForm
-from crm.issues.models import LEVELS, Category, DeadlineRule, WorkdayOverride
+from crm.issues.holidays import statutory_days
+from crm.issues.models import (
+    LEVELS,
+    Category,
+    DeadlineRule,
+    HolidayArrangement,
+    WorkdayOverride,
+)
 from crm.issues.views import bp
 
 
@@ -99,12 +108,39 @@ def rule_delete(rule_id: int):
     return redirect(url_for("issues.rules"))
 
 
+def _calendar_year(raw: str | None) -> int:
+    """The year asked for, or this year when the query is not a plausible year."""
+    raw = raw or ""
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else local_today().year
+
+
+def _notice_form(year: int, **kwargs) -> HolidayNoticeForm:
+    return HolidayNoticeForm(prefix="notice", year=year,
+                             can_confirm=not dl.library_knows(year), **kwargs)
+
+
+def _calendar_page(year: int, form: OverrideForm, notice_form: HolidayNoticeForm):
+    rows = db.session.scalars(select(WorkdayOverride).where(
+        WorkdayOverride.day.between(date(year, 1, 1), date(year, 12, 31)))
+        .order_by(WorkdayOverride.day)).all()
+    state = dl.arrangement_state(year)
+    arrangement = db.session.scalar(
+        select(HolidayArrangement).where(HolidayArrangement.year == year))
+    confirmed_by = (db.session.get(User, arrangement.confirmed_by_id)
+                    if arrangement is not None and arrangement.confirmed_by_id else None)
+    return _render("issues/admin/calendar.html", form=form, notice_form=notice_form,
+                   rows=rows, year=year, state=state, library_knows=state == "library",
+                   statutory=statutory_days(year) if state != "library" else (),
+                   arrangement=arrangement, confirmed_by=confirmed_by)
+
+
 @bp.route("/admin/calendar", methods=["GET", "POST"])
 @role_required("admin")
 def calendar():
-    """Holidays and make-up working days entered by the admin, for a year."""
-    raw = request.args.get("year", "")
-    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else local_today().year
+    """Holidays and make-up working days entered by the admin, for a year; for a year
+    the holiday package does not know, the statutory days counted and the form for the
+    State Council's notice."""
+    year = _calendar_year(request.args.get("year"))
     form = OverrideForm()
     if form.validate_on_submit():
         row = svc.set_override(form.day.data, form.is_workday.data == "1", form.note.data,
@@ -112,11 +148,42 @@ def calendar():
         db.session.commit()
         flash(_("%(day)s saved.", day=row.day.isoformat()), "success")
         return redirect(url_for("issues.calendar", year=row.day.year))
-    rows = db.session.scalars(select(WorkdayOverride).where(
-        WorkdayOverride.day.between(date(year, 1, 1), date(year, 12, 31)))
-        .order_by(WorkdayOverride.day)).all()
-    return _render("issues/admin/calendar.html", form=form, rows=rows, year=year,
-                   library_knows=dl.library_knows(year))
+    return _calendar_page(year, form, _notice_form(year, formdata=None))
+
+
+@bp.route("/admin/calendar/notice", methods=["POST"])
+@role_required("admin")
+def calendar_notice():
+    """The State Council's notice for the page's year pasted in one go: every line is
+    read before anything is written; optionally the year's arrangement is confirmed."""
+    year = _calendar_year(request.args.get("year"))
+    notice_form = _notice_form(year)
+    if not notice_form.validate_on_submit():
+        return _calendar_page(year, OverrideForm(formdata=None), notice_form)
+    counts = svc.apply_holiday_notice(notice_form.parsed, current_user)
+    confirming = notice_form.can_confirm and notice_form.confirm.data
+    if confirming:
+        svc.confirm_arrangement(year, notice_form.notice.data, current_user)
+    db.session.commit()
+    flash(_("%(year)d: %(written)d days entered, %(already)d already counted that way.",
+            year=year, **counts), "success")
+    if confirming:
+        flash(_("The arrangement for %(year)d is confirmed.", year=year), "success")
+    return redirect(url_for("issues.calendar", year=year))
+
+
+@bp.route("/admin/calendar/arrangement/delete", methods=["POST"])
+@role_required("admin")
+def calendar_withdraw():
+    """Withdraw the confirmation of a year's arrangement (given by mistake); nothing to
+    withdraw is not an error (a second click)."""
+    year = _calendar_year(request.args.get("year"))
+    row = db.session.scalar(select(HolidayArrangement).where(HolidayArrangement.year == year))
+    if row is not None:
+        svc.withdraw_arrangement(row, current_user)
+        db.session.commit()
+        flash(_("The confirmation for %(year)d is withdrawn.", year=year), "success")
+    return redirect(url_for("issues.calendar", year=year))
 
 
 @bp.route("/admin/calendar/<int:override_id>/delete", methods=["POST"])

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from crm.auth.permissions import role_required
 from crm.core.timeutil import utcnow
 from crm.extensions import db
-from crm.issues import services
+from crm.issues import cooperation, services
 from crm.issues.admin_services import missing_holiday_years
+from crm.issues.deadlines import local_date
 from crm.issues.forms import unit_choices
 from crm.issues.models import LEVELS, OPEN_STATES, STATES, Issue, IssueUnit, visible_issues
 from crm.issues.queries import (LIST_OPTIONS, last_events, rows_for, sections_for,
@@ -36,20 +37,19 @@ def _rows(stmt, now, order=None, limit=None):
 @role_required("handler")
 def inbox():
     """The handler's home: my unit's problems to sign for, in hand by due time, and
-    those where the unit cooperates."""
+    those where the unit cooperates (with the light of its own opinion stage)."""
     now = utcnow()
     unit_id = current_user.unit_id
     base = visible_issues(current_user)
     mine = base.where(Issue.lead_unit_id == unit_id)
-    coop = select(IssueUnit.issue_id).where(IssueUnit.unit_id == unit_id)
     visible = base.whereclause
     sections = sections_for({
         "to_sign": (visible & (Issue.lead_unit_id == unit_id)
                     & Issue.state.in_(("dispatched", "reopened")), False),
         "in_hand": (visible & (Issue.lead_unit_id == unit_id)
                     & Issue.state.in_(("in_progress", "paused")), False),
-        "cooperating": (visible & Issue.id.in_(coop) & Issue.state.in_(OPEN_STATES), False),
     }, now, limit=BOARD_LIMIT)
+    sections["cooperating"] = cooperation.inbox_section(unit_id, visible, now, BOARD_LIMIT)
     sections["resolved"] = _rows(mine.where(Issue.state == "resolved"), now,
                                  [Issue.resolved_at.desc()], RECENT)
     return render_template("issues/inbox.html", sections=sections, has_unit=unit_id is not None,
@@ -74,10 +74,18 @@ def triage():
     }, now, limit=BOARD_LIMIT)
     new_rows, returned = sections["new"].rows, sections["returned"].rows
     proposer = services.Proposer(now)
+    returned_ids = [r.issue.id for r in returned]
+    # A re-dispatch from the board keeps the cooperating units (the form sends them).
+    coop: dict[int, list[int]] = {}
+    if returned_ids:
+        for issue_id, unit_id in db.session.execute(
+                select(IssueUnit.issue_id, IssueUnit.unit_id)
+                .where(IssueUnit.issue_id.in_(returned_ids)).order_by(IssueUnit.unit_id)):
+            coop.setdefault(issue_id, []).append(unit_id)
     return render_template(
         "issues/triage.html", sections=sections, STATES=STATES,
-        proposals={r.issue.id: proposer.propose(r.issue) for r in new_rows},
-        return_events=last_events([r.issue.id for r in returned], "return"),
+        proposals={r.issue.id: proposer.propose(r.issue) for r in [*new_rows, *returned]},
+        return_events=last_events(returned_ids, "return"), coop=coop, today=local_date(now),
         units=unit_choices()[1:], missing_years=missing_holiday_years(), LEVELS=LEVELS)
 
 

@@ -22,12 +22,13 @@ from crm.core.timeutil import to_local, utcnow
 from crm.enterprises.models import Enterprise, can_view_enterprise
 from crm.enterprises.queries import filter_people
 from crm.extensions import db
-from crm.issues import services
+from crm.issues import cooperation, services
 from crm.issues.actions import rating_label
 from crm.issues.export import MAX_ROWS, workbook_bytes
-from crm.issues.forms import RaiseForm, action_form
+from crm.issues.forms import CoopReplyForm, RaiseForm, action_form
+from crm.issues.list_filters import ListFilter, describe
 from crm.issues.models import LEVELS, LIGHTS, STATES, Category
-from crm.issues.queries import ListFilter, list_query, rows_for
+from crm.issues.queries import list_query, rows_for
 from crm.issues.views import bp
 from crm.issues.views.common import PER_PAGE, page_number, safe_next, visible_issue_or_404
 from crm.issues.workflow import (
@@ -46,17 +47,23 @@ def _prefilled(action: str, issue, proposal):
     form = action_form(action, formdata=None)
     form.version.data = issue.version
     if action in ("dispatch", "redispatch"):
-        form.unit_id.data = proposal.unit_id or (issue.lead_unit_id if action == "redispatch"
-                                                 else 0)
+        # A returned problem gets no unit in advance: one click must not send it on.
+        form.unit_id.data = proposal.unit_id or 0
         form.level.data = proposal.level
         form.category_id.data = issue.category_id or 0
+        if action == "redispatch":
+            form.due_date.data = proposal.due_day
+            form.coop_unit_ids.data = [u.id for u in issue.coop_units]
     elif action == "grant_extension":
         form.until.data = issue.extension_requested_until
     return form
 
 
-def render_detail(issue, forms=None, error: str | None = None, status: int = 200):
-    """The problem page: facts, countdown, the viewer's actions, the timeline."""
+def render_detail(issue, forms=None, error: str | None = None, status: int = 200,
+                  coop_form=None):
+    """The problem page: facts, countdown, the viewer's actions, the cooperating units'
+    stages (and the viewer's own opinion form when their unit cooperates), the
+    timeline."""
     now = utcnow()
     actions = allowed_actions(issue, current_user, now)
     forms = dict(forms or {})
@@ -65,12 +72,21 @@ def render_detail(issue, forms=None, error: str | None = None, status: int = 200
     for action in actions:
         if action not in forms:
             forms[action] = _prefilled(action, issue, proposal)
+    if "redispatch" in forms:
+        forms["redispatch"].mark_returning_unit(issue.lead_unit_id)
     (row,) = rows_for([issue], now)
     can_link = issue.state == "resolved" and "rate" in actions
+    stages = cooperation.stages_for(issue, now)
+    my_stage = next((s for s in stages if s.stage.unit_id == current_user.unit_id), None)
+    if my_stage is not None and cooperation.can_reply(issue, current_user, my_stage.stage):
+        coop_form = coop_form or CoopReplyForm(prefix="coop", formdata=None)
+    else:
+        coop_form = None
     return render_template(
         "issues/detail.html", issue=issue, row=row, actions=actions, forms=forms,
         labels=ACTION_LABELS, error=error, proposal=proposal, can_link=can_link,
-        rating_label=rating_label, STATES=STATES, LEVELS=LEVELS,
+        rating_label=rating_label, STATES=STATES, LEVELS=LEVELS, stages=stages,
+        my_stage=my_stage, coop_form=coop_form,
     ), status
 
 
@@ -148,15 +164,19 @@ def _filter_choices(f):
 @bp.route("/")
 @login_required
 def index():
-    """Every problem the user may see, with filters; the same filters export to .xlsx."""
+    """Every problem the user may see, with filters; the same filters export to .xlsx.
+    The overview's figures link here with the filters of the set each one counts; the
+    page describes them in words and shows the count to compare."""
     now = utcnow()
     f = ListFilter.from_args(request.args)
     page = db.paginate(list_query(current_user, f, now), page=page_number(request.args),
                        per_page=PER_PAGE, error_out=False)
     enterprise = db.session.get(Enterprise, f.enterprise) if f.enterprise else None
+    choices = _filter_choices(f)
+    summary = describe(f, {u.id: u.name for u in choices["units"]})
     return render_template("issues/list.html", page=page, rows=rows_for(page.items, now), f=f,
                            enterprise=enterprise, STATES=STATES, LIGHTS=LIGHTS,
-                           **_filter_choices(f))
+                           summary=summary, **choices)
 
 
 @bp.route("/export.xlsx")

@@ -1,31 +1,22 @@
-"""Problem lists: filters, loader options and rows with their light and countdown.
+"""Problem lists: loader options and rows with their light and countdown (the filters
+are ``crm.issues.list_filters``).
 
 Every list starts from ``visible_issues(user)`` so that lists and the problem page
 agree, and loads what it shows in a fixed number of queries.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from crm.auth.models import User
-from crm.core.timeutil import local_midnight_utc
-from crm.enterprises.models import Enterprise
 from crm.extensions import db
 from crm.issues import deadlines as dl
-from crm.issues.models import (
-    CLOCK_STATES,
-    LIGHTS,
-    OPEN_STATES,
-    STATES,
-    Issue,
-    IssueEvent,
-    visible_issues,
-)
+from crm.issues.list_filters import ListFilter, apply_filter
+from crm.issues.models import CLOCK_STATES, Issue, IssueEvent, visible_issues
 
 LIST_OPTIONS = (
     joinedload(Issue.enterprise),
@@ -40,134 +31,6 @@ DETAIL_OPTIONS = LIST_OPTIONS + (
     selectinload(Issue.coop_units),
     selectinload(Issue.events).joinedload(IssueEvent.actor).lazyload(User.role_rows),
 )
-
-
-def _int(value: Any) -> int | None:
-    try:
-        n = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return n if 0 < n < 2**31 else None
-
-
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
-@dataclass
-class ListFilter:
-    """The list's filters, parsed from the query string; anything malformed is ignored
-    (never a 500) and reported in ``ignored``."""
-
-    state: str | None = None  # a state, or "open"
-    light: str | None = None
-    unit: int | None = None
-    category: int | None = None
-    leader: int | None = None
-    commissioner: int | None = None
-    enterprise: int | None = None
-    q: str = ""
-    raised_from: date | None = None
-    raised_to: date | None = None
-    escalated: bool = False
-    ignored: list[str] = field(default_factory=list)
-
-    INT_KEYS = ("unit", "category", "leader", "commissioner", "enterprise")
-
-    @classmethod
-    def from_args(cls, args) -> ListFilter:
-        """Parse the query string; what cannot be read is ignored and noted."""
-        f = cls()
-        state = args.get("state") or None
-        if state in STATES or state == "open":
-            f.state = state
-        elif state:
-            f.ignored.append("state")
-        light = args.get("light") or None
-        if light in LIGHTS:
-            f.light = light
-        elif light:
-            f.ignored.append("light")
-        for key in cls.INT_KEYS:
-            raw = args.get(key)
-            if raw:
-                value = _int(raw)
-                if value is None:
-                    f.ignored.append(key)
-                setattr(f, key, value)
-        for key in ("raised_from", "raised_to"):
-            raw = args.get(key)
-            if raw:
-                value = _date(raw)
-                if value is None:
-                    f.ignored.append(key)
-                setattr(f, key, value)
-        f.q = (args.get("q") or "").strip()[:100]
-        f.escalated = args.get("escalated") in ("1", "y", "on", "true")
-        return f
-
-    def args(self) -> dict[str, Any]:
-        """The active filters as query-string arguments (for links and the export)."""
-        out: dict[str, Any] = {}
-        for key in ("state", "light", *self.INT_KEYS, "q"):
-            value = getattr(self, key)
-            if value:
-                out[key] = value
-        for key in ("raised_from", "raised_to"):
-            value = getattr(self, key)
-            if value:
-                out[key] = value.isoformat()
-        if self.escalated:
-            out["escalated"] = 1
-        return out
-
-    @property
-    def active(self) -> bool:
-        """Whether any filter is set."""
-        return bool(self.args())
-
-
-def apply_filter(stmt, f: ListFilter, now: datetime):
-    """Narrow a ``select(Issue)`` by the filters."""
-    from crm.issues.models import IssueUnit
-    from crm.liaisons.models import Assignment
-
-    if f.state == "open":
-        stmt = stmt.where(Issue.state.in_(OPEN_STATES))
-    elif f.state:
-        stmt = stmt.where(Issue.state == f.state)
-    if f.light:
-        stmt = stmt.where(Issue.red_expr(now) if f.light == "red"
-                          else Issue.light_expr(now) == f.light)
-    if f.unit:
-        coop = select(IssueUnit.issue_id).where(IssueUnit.unit_id == f.unit)
-        stmt = stmt.where((Issue.lead_unit_id == f.unit) | Issue.id.in_(coop))
-    if f.category:
-        stmt = stmt.where(Issue.category_id == f.category)
-    for key, roles in (("leader", ("leader_a", "leader_b")), ("commissioner", ("commissioner",))):
-        uid = getattr(f, key)
-        if uid:
-            stmt = stmt.where(Issue.enterprise_id.in_(
-                select(Assignment.enterprise_id).where(
-                    Assignment.user_id == uid, Assignment.role.in_(roles),
-                    Assignment.end_date.is_(None))))
-    if f.enterprise:
-        stmt = stmt.where(Issue.enterprise_id == f.enterprise)
-    if f.q:
-        like = f"%{f.q}%"
-        stmt = stmt.where(or_(Issue.title.ilike(like), Issue.number.ilike(like),
-                              Issue.enterprise_id.in_(select(Enterprise.id).where(
-                                  Enterprise.name.ilike(like)))))
-    if f.raised_from:
-        stmt = stmt.where(Issue.raised_at >= local_midnight_utc(f.raised_from))
-    if f.raised_to:
-        stmt = stmt.where(Issue.raised_at < local_midnight_utc(f.raised_to + timedelta(days=1)))
-    if f.escalated:
-        stmt = stmt.where(Issue.is_escalated.is_(True))
-    return stmt
 
 
 def urgency_order(now: datetime):

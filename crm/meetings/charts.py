@@ -104,15 +104,17 @@ CHART_UNITS = 10
 
 def month_charts(snapshot) -> dict:
     """The month's two charts, as on the overview and in the monthly packet: problems
-    raised and resolved by month, and overdue problems per lead unit."""
+    received (dispatched) and resolved by month — the current month so far — and
+    overdue problems per lead unit."""
     from flask_babel import format_date
     from flask_babel import gettext as _
 
     trend = snapshot.overview.trend
     charts = {"trend": line_chart(
         [format_date(t.period.start, "MMM") for t in trend],
-        [(_("Raised"), [t.raised for t in trend]), (_("Resolved"), [t.resolved for t in trend])],
-        title=_("Problems raised and resolved by month"), testid="chart-trend",
+        [(_("Received"), [t.dispatched for t in trend]),
+         (_("Resolved"), [t.resolved for t in trend])],
+        title=_("Problems received and resolved by month"), testid="chart-trend",
     )}
     if snapshot.red_units:
         charts["red"] = bar_chart(

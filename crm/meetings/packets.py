@@ -135,7 +135,9 @@ def packet_context(briefing, *, full_lists: bool = False) -> dict:
 
 def month_glance(year: int, month: int, now) -> dict:
     """The month's figures exactly as the coordinator's overview computes them
-    (``metrics.snapshot``), with visit coverage and the charts."""
+    (``metrics.snapshot``: while the month runs, so far and against the same days of
+    the month before), with visit coverage, the charts and the 指标说明 printed as the
+    packet's last page."""
     from crm.liaisons.coverage import coverage, period_for
     from crm.meetings import metrics
     from crm.meetings.charts import month_charts
@@ -144,7 +146,8 @@ def month_glance(year: int, month: int, now) -> dict:
     period = period_for("month", date(year, month, 1))
     return {"o": snap.overview, "charts": month_charts(snap),
             "league": metrics.league(snap.overview.by_unit),
-            "coverage": coverage(period), "prev_coverage": coverage(period.previous())}
+            "coverage": coverage(period), "prev_coverage": coverage(period.previous()),
+            "general": metrics.GENERAL, "definitions": metrics.DEFINITIONS}
 
 
 def _joint_context(meeting, now, full_lists: bool = False) -> dict:

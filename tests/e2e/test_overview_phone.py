@@ -42,7 +42,7 @@ def test_coordinator_reads_the_overview_on_a_phone(live_app, phone):
     assert phone.get_by_test_id("escalated-problem").get_by_text("超期").is_visible()
     phone.get_by_test_id("red-unit-count").click()
     phone.wait_for_load_state()
-    assert phone.url.endswith(f"/problems/?light=red&unit={unit_id}")
+    assert phone.url.endswith(f"/problems/?light=red&lead_unit={unit_id}")
 
     # The month picker: last month has nothing yet.
     phone.go_back()

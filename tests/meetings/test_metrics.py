@@ -1,25 +1,30 @@
 """Every figure of ``crm.meetings.metrics`` against the hand-computed county of
-``conftest.py``, on SQLite and PostgreSQL.
+``conftest.py``, on SQLite and PostgreSQL (definitions: ``metrics.DEFINITIONS``).
 
-October 2026 by hand (problems p1–p10):
+October 2026 by hand (problems p1–p10; October is finished on 2 November, so it is
+compared with the whole of September):
 - raised (local dates): p1 9th, p3 1st 00:30, p5 20th, p6 30th, p9 5th, p10 3rd → 6
   (p4 was raised 23:30 on 30 September, p2 28 September, p8 September, p7 August).
-- resolved: p1 14th, p2 12th, p4 31st 23:30, p5 22nd (reopened since) → 4.
-- resolution rate: of the 6 raised, only p1 is resolved/closed by 31 October
-  (p5 reopened, p10 closed without a resolution) → 1/6.
-- on time: p1, p4, p5 of 4 → 75 %.
+- dispatched (first dispatch): p1 9th, p3 8th, p4 8th, p5 20th, p9 5th → 5.
+- resolved (latest resolution in October, still resolved or closed): p1 14th, p2 12th,
+  p4 31st 23:30 → 3 (p5 has been reopened since: not resolved).
+- pending at the end of October (dispatched, neither resolved nor closed by then):
+  p3, p5 (reopened), p7, p9 → 4 (p4 was resolved 23:30 on 31 October).
+- resolution rate = 3 / (3 + 4).
+- on time: p1, p4 of 3 → 2/3.
 - working days dispatch → resolve (13 Oct is an admin holiday, 10 Oct a make-up day):
   p1 (9 Oct, 14 Oct] = 10, 12, 14 → 3; p2 (29 Sep, 12 Oct] = 30 Sep, 8, 9, 10, 12 → 5;
-  p4 (8 Oct, 31 Oct] = 9, 10, 12, 14–16, 19–23, 26–30 → 16; p5 (20, 22] → 2;
-  average 26/4 = 6.5.
-- reopened: p5 → 1. supervised: p7 (twice), p3 → 2.
+  p4 (8 Oct, 31 Oct] = 9, 10, 12, 14–16, 19–23, 26–30 → 16; average 24/3 = 8.0.
+- redone (resolved after a reopening): none → reopen rate 0.
+- supervised: p7 (twice), p3 → 2.
 - ratings given in October: p1 5 self, p2 3 recorded, p5 1 self → satisfaction 1/3,
   self-rated 2/3.
 - overdue now (2 November): p3 (due 20 Oct), p7 (due 1 Sep) → 2.
 
-September: raised p2, p4, p8 → 3; resolved p8 → 1; resolution 1/3 (p2 and p4 were
-resolved only in October); on time 1/1; days p8 (10 Sep, 17 Sep] = 11, 14–17 → 5;
-supervised p7 → 1; rating p8 4 self → 1/1 and 1/1.
+September: raised p2, p4, p8 → 3; dispatched p2, p8 → 2; resolved p8 → 1; pending at
+its end p2 (resolved only on 12 October), p7 → 2, so the resolution rate is 1/3; on time
+1/1; days p8 (10 Sep, 17 Sep] = 11, 14–17 → 5; supervised p7 → 1; rating p8 4 self →
+1/1 and 1/1.
 """
 from datetime import date, timedelta
 
@@ -36,18 +41,21 @@ SEP = (date(2026, 9, 1), date(2026, 9, 30))
 
 def figures_dict(f):
     return {n: getattr(f, n) for n in (
-        "raised", "resolved", "raised_resolved", "on_time", "days_total", "days_count",
-        "reopened", "supervised", "rated", "satisfied", "rated_self", "overdue_now")}
+        "raised", "dispatched", "resolved", "on_time", "days_total", "days_count", "redone",
+        "pending", "rated", "satisfied", "rated_self", "supervised", "overdue_now")}
 
 
 def test_county_october(county):
     f = metrics.county_figures(*OCT, now=county.now)
     assert figures_dict(f) == dict(
-        raised=6, resolved=4, raised_resolved=1, on_time=3, days_total=26, days_count=4,
-        reopened=1, supervised=2, rated=3, satisfied=1, rated_self=2, overdue_now=2)
-    assert f.resolution_rate == pytest.approx(1 / 6)
-    assert f.on_time_rate == 0.75
-    assert f.avg_days == 6.5
+        raised=6, dispatched=5, resolved=3, on_time=2, days_total=24, days_count=3,
+        redone=0, pending=4, rated=3, satisfied=1, rated_self=2, supervised=2,
+        overdue_now=2)
+    assert f.handled == 7
+    assert f.resolution_rate == pytest.approx(3 / 7)
+    assert f.on_time_rate == pytest.approx(2 / 3)
+    assert f.avg_days == 8.0
+    assert f.reopen_rate == 0
     assert f.satisfaction_rate == pytest.approx(1 / 3)
     assert f.self_rated_rate == pytest.approx(2 / 3)
 
@@ -55,8 +63,9 @@ def test_county_october(county):
 def test_county_september(county):
     f = metrics.county_figures(*SEP, now=county.now)
     assert figures_dict(f) == dict(
-        raised=3, resolved=1, raised_resolved=1, on_time=1, days_total=5, days_count=1,
-        reopened=0, supervised=1, rated=1, satisfied=1, rated_self=1, overdue_now=2)
+        raised=3, dispatched=2, resolved=1, on_time=1, days_total=5, days_count=1,
+        redone=0, pending=2, rated=1, satisfied=1, rated_self=1, supervised=1,
+        overdue_now=2)
     assert (f.resolution_rate, f.on_time_rate, f.avg_days) == (pytest.approx(1 / 3), 1.0, 5.0)
     assert (f.satisfaction_rate, f.self_rated_rate) == (1.0, 1.0)
 
@@ -83,16 +92,22 @@ def test_by_unit_october(county):
     groups = {f.key: f for f in metrics.group_figures(*OCT, "unit", now=county.now)}
     a, b, none = groups[county.unit_a.id], groups[county.unit_b.id], groups[None]
     assert (a.label, b.label, none.label) == ("经济和信息化局", "自然资源局", None)
+    # A: p1, p5, p10 raised; p1, p5 dispatched; p1, p2 resolved; p5, p7 pending.
     assert figures_dict(a) == dict(
-        raised=3, resolved=3, raised_resolved=1, on_time=2, days_total=10, days_count=3,
-        reopened=1, supervised=1, rated=3, satisfied=1, rated_self=2, overdue_now=1)
+        raised=3, dispatched=2, resolved=2, on_time=1, days_total=8, days_count=2,
+        redone=0, pending=2, rated=3, satisfied=1, rated_self=2, supervised=1,
+        overdue_now=1)
+    # B: p3, p9 raised; p3, p4, p9 dispatched; p4 resolved; p3, p9 pending.
     assert figures_dict(b) == dict(
-        raised=2, resolved=1, raised_resolved=0, on_time=1, days_total=16, days_count=1,
-        reopened=0, supervised=1, rated=0, satisfied=0, rated_self=0, overdue_now=1)
+        raised=2, dispatched=3, resolved=1, on_time=1, days_total=16, days_count=1,
+        redone=0, pending=2, rated=0, satisfied=0, rated_self=0, supervised=1,
+        overdue_now=1)
     assert figures_dict(none) == dict(
-        raised=1, resolved=0, raised_resolved=0, on_time=0, days_total=0, days_count=0,
-        reopened=0, supervised=0, rated=0, satisfied=0, rated_self=0, overdue_now=0)
+        raised=1, dispatched=0, resolved=0, on_time=0, days_total=0, days_count=0,
+        redone=0, pending=0, rated=0, satisfied=0, rated_self=0, supervised=0,
+        overdue_now=0)
     assert list(groups) == [county.unit_a.id, county.unit_b.id, None]  # by label, None last
+    assert (a.resolution_rate, b.resolution_rate) == (0.5, pytest.approx(1 / 3))
 
 
 @pytest.mark.parametrize("grouping", ["unit", "leader", "commissioner", "category"])
@@ -110,7 +125,7 @@ def test_by_leader_uses_the_active_leader_a(county):
     assert set(groups) == {county.l1.id, county.l3.id, None}
     l1, l3 = groups[county.l1.id], groups[county.l3.id]
     assert l1.label == "李市长"
-    assert (l1.raised, l1.resolved, l1.overdue_now, l1.supervised, l1.reopened) == (3, 3, 1, 1, 1)
+    assert (l1.raised, l1.resolved, l1.overdue_now, l1.supervised, l1.pending) == (3, 2, 1, 1, 2)
     assert (l3.raised, l3.resolved, l3.overdue_now, l3.supervised) == (2, 1, 1, 1)
     assert groups[None].raised == 1
 
@@ -118,7 +133,7 @@ def test_by_leader_uses_the_active_leader_a(county):
 def test_by_commissioner_is_the_raiser(county):
     groups = {f.key: f for f in metrics.group_figures(*OCT, "commissioner", now=county.now)}
     assert set(groups) == {county.k1.id, county.k2.id, county.co.id}
-    assert (groups[county.k1.id].raised, groups[county.k1.id].resolved) == (3, 3)
+    assert (groups[county.k1.id].raised, groups[county.k1.id].resolved) == (3, 2)
     assert (groups[county.k2.id].raised, groups[county.k2.id].resolved) == (2, 1)
     assert groups[county.co.id].label == "周协调" and groups[county.co.id].raised == 1
 
@@ -127,7 +142,7 @@ def test_by_category(county):
     groups = {f.key: f for f in metrics.group_figures(*OCT, "category", now=county.now)}
     c1, c2, none = groups[county.cat1.id], groups[county.cat2.id], groups[None]
     assert c1.label == "融资信贷"
-    assert (c1.raised, c1.resolved, c1.on_time, c1.days_total) == (3, 3, 2, 10)
+    assert (c1.raised, c1.resolved, c1.on_time, c1.days_total) == (3, 2, 1, 8)
     assert (c2.raised, c2.resolved, c2.overdue_now, c2.supervised) == (1, 1, 1, 1)
     assert (none.raised, none.overdue_now, none.supervised) == (2, 1, 1)
 
@@ -149,19 +164,23 @@ def test_month_overview_compares_with_last_month(county):
     assert figures_dict(o.previous) == figures_dict(metrics.county_figures(*SEP, county.now))
     assert (o.visits, o.previous_visits) == (metrics.VisitSummary(4, 3, 3),
                                              metrics.VisitSummary(3, 2, 2))
+    assert not o.running
     c = o.changes
-    assert (c["raised"], c["resolved"], c["reopened"], c["supervised"]) == (3, 3, 1, 1)
-    assert c["resolution_rate"] == pytest.approx(1 / 6 - 1 / 3)
-    assert c["on_time_rate"] == pytest.approx(-0.25)
-    assert c["avg_days"] == pytest.approx(1.5)
+    assert (c["raised"], c["dispatched"], c["resolved"], c["pending"], c["supervised"]) == (
+        3, 3, 2, 2, 1)
+    assert c["resolution_rate"] == pytest.approx(3 / 7 - 1 / 3)
+    assert c["on_time_rate"] == pytest.approx(2 / 3 - 1)
+    assert c["avg_days"] == pytest.approx(3.0)
     assert c["satisfaction_rate"] == pytest.approx(1 / 3 - 1)
+    assert c["reopen_rate"] == 0
     assert (c["visits"], c["enterprises_visited"], c["enterprises_assigned"]) == (1, 1, 1)
     assert [f.key for f in o.by_unit] == [county.unit_a.id, county.unit_b.id, None]
     assert figures_dict(o.by_unit[0]) == figures_dict(
         metrics.group_figures(*OCT, "unit", county.now)[0])
-    assert [(t.period.month_key, t.raised, t.resolved) for t in o.trend] == [
+    # Received (dispatched) and resolved by month.
+    assert [(t.period.month_key, t.dispatched, t.resolved) for t in o.trend] == [
         ("2026-05", 0, 0), ("2026-06", 0, 0), ("2026-07", 0, 0), ("2026-08", 1, 0),
-        ("2026-09", 3, 1), ("2026-10", 6, 4)]
+        ("2026-09", 2, 1), ("2026-10", 5, 3)]
 
 
 def test_month_overview_across_new_year(app):

@@ -42,31 +42,42 @@ def test_coordinator_reads_october_against_september(client, login_as, county, f
     html = client.get("/meetings/overview?month=2026-10").get_data(as_text=True)
     assert "工作概览" in text_of(html, "home-heading")
     assert "2026年10月" in text_of(html, "overview-month")
-    assert text_of(html, "kpi-raised") == "提出问题 6 较上月 ↑ 3"
-    assert text_of(html, "kpi-resolved") == "办结问题 4 较上月 ↑ 3"
+    assert "与2026年9月比较" in text_of(html, "overview-month")  # a finished month
+    assert text_of(html, "kpi-raised") == "本期提出 6 较上月 ↑ 3 含尚未交办的问题"
+    assert text_of(html, "kpi-dispatched") == "本期受理 5 较上月 ↑ 3 首次交办给主办单位"
+    assert text_of(html, "kpi-resolved") == "本期办结 3 较上月 ↑ 2 不论何时提出"
+    # The rate's numerator is the resolved count beside it: 3 ÷ (3 + 4 pending).
     assert text_of(html, "kpi-resolution-rate") == (
-        "办结率 16.7% 较上月 ↓ 16.7 个百分点 本月提出 6 件，已办结 1 件")
-    assert text_of(html, "kpi-on-time-rate") == "按期办结率 75.0% 较上月 ↓ 25.0 个百分点"
-    assert text_of(html, "kpi-avg-days") == "平均办理工作日 6.5 较上月 ↑ 1.5 个工作日"
+        "办结率 42.9% 较上月 ↑ 9.5 个百分点 办结 3 ÷（办结 3 + 在办 4 ）")
+    assert text_of(html, "kpi-on-time-rate") == (
+        "按期办结率 66.7% 较上月 ↓ 33.3 个百分点 办结 3 件中按期 2 件")
+    assert text_of(html, "kpi-avg-days") == (
+        "平均办理工作日 8.0 较上月 ↑ 3.0 个工作日 按本期办结 3 件计")
+    assert text_of(html, "kpi-pending") == "在办 4 较上月 ↑ 2 已交办、至月末尚未办结"
     assert text_of(html, "kpi-satisfaction") == (
-        "满意率 33.3% 较上月 ↓ 66.7 个百分点 共 3 次评价，企业自评占 66.7%")
-    assert text_of(html, "kpi-reopened") == "重办 1 较上月 ↑ 1"
-    assert text_of(html, "kpi-supervised") == "督办次数 2 较上月 ↑ 1"
+        "满意率 33.3% 较上月 ↓ 66.7 个百分点 评价 3 次，满意 1 次，企业自评 2 次")
+    assert text_of(html, "kpi-reopen-rate") == "重办率 0.0% 较上月 持平 办结 3 件中经重办 0 件"
+    assert text_of(html, "kpi-supervised") == "督办问题 2 较上月 ↑ 1"
     assert text_of(html, "kpi-overdue").startswith("当前超期 2")
-    assert text_of(html, "kpi-visits") == "走访记录 4 较上月 ↑ 1 走访企业 3 家，包联企业 3 家"
-    # Better or worse is shown by colour: fewer resolved on time is bad, more resolved good.
-    assert re.search(r'text-danger" data-delta="down">较上月 ↓ 25.0', html)
-    assert re.search(r'text-success" data-delta="up">较上月 ↑ 3', html)
+    assert text_of(html, "kpi-visits") == "走访记录 4 较上月 ↑ 1 按走访日期统计"
+    # Better or worse is shown by colour: fewer resolved on time is bad, more resolved
+    # good, more pending bad.
+    assert re.search(r'text-danger" data-delta="down">较上月 ↓ 33.3', html)
+    assert re.search(r'text-success" data-delta="up">较上月 ↑ 2', html)
+    assert re.search(r'text-danger" data-delta="up">较上月 ↑ 2', html)
 
 
 def test_each_number_links_to_the_list_it_counts(client, login_as, county, frozen):
     login_as("coordinator")
     html = client.get("/meetings/overview?month=2026-10").get_data(as_text=True)
-    assert 'href="/problems/?period=2026-10" data-testid="kpi-raised-link"' in html
+    assert ('href="/problems/?raised_from=2026-10-01&amp;raised_to=2026-10-31" '
+            'data-testid="kpi-raised-link"') in html
     assert 'href="/problems/?light=red" data-testid="kpi-overdue-link"' in html
     a, b = county.unit_a.id, county.unit_b.id
-    assert f'href="/problems/?light=red&amp;unit={a}" data-testid="red-unit-count"' in html
-    assert f'href="/problems/?unit={b}&amp;period=2026-10"' in html
+    assert (f'href="/problems/?light=red&amp;lead_unit={a}" '
+            'data-testid="red-unit-count"') in html
+    assert (f'href="/problems/?handled_from=2026-10-01&amp;handled_to=2026-10-31'
+            f'&amp;lead_unit={b}"') in html
     assert f'href="/problems/{county.p[7].id}" data-testid="red-problem"' in html
 
 
@@ -78,10 +89,13 @@ def test_red_list_league_and_escalated(client, login_as, county, frozen):
     assert "厂区道路被堵" in red and "华兴机械有限公司" in red
     assert f"{county.p[3].number}" in red and "已超期 9 个工作日" in red
     league = text_of(html, "league")
-    # A: 1/3 resolved, B: 0/2 → A ranks first; the undispatched problem has no row.
+    # A: 2 resolved, 2 pending (50 %); B: 1 resolved, 2 pending (33.3 %) → A ranks
+    # first; the undispatched problem has no row. Under each rate: numerator / base.
     assert league.index("经济和信息化局") < league.index("自然资源局")
-    assert ("1 经济和信息化局 3 3 33.3% 66.7% 3.3 33.3% 1 1" in league)
-    assert ("2 自然资源局 2 1 0.0% 100.0% 16.0 — 1 1" in league)
+    assert ("1 经济和信息化局 2 2 2 50.0% 2 / 4 50.0% 1 / 2 4.0 33.3% 1 / 3 0.0% 0 / 2 1 1"
+            in league)
+    assert ("2 自然资源局 3 1 2 33.3% 1 / 3 100.0% 1 / 1 16.0 — 0 / 0 0.0% 0 / 1 1 1"
+            in league)
     escalated = text_of(html, "escalated")
     assert "厂区道路被堵" in escalated and "超期" in escalated
     assert county.p[8].number not in escalated  # escalated but closed
@@ -95,7 +109,8 @@ def test_current_month_by_default(client, login_as, county, frozen):
     login_as("coordinator")
     html = client.get("/meetings/overview").get_data(as_text=True)
     assert "2026年11月" in text_of(html, "overview-month")
-    assert text_of(html, "kpi-raised").startswith("提出问题 0")
+    assert text_of(html, "kpi-raised").startswith("本期提出 0")
+    assert "与上月同期" in text_of(html, "overview-month")  # the month is running
     assert 'value="2026-11"' in html
     assert 'href="/meetings/overview?month=2026-10"' in html  # previous month
     assert "month=2026-12" not in html  # no next month from the current one
@@ -172,7 +187,7 @@ def test_query_count_does_not_grow_with_data(client, login_as, app, frozen, quer
         counts.append(q.count)
     assert counts[0] == counts[1]
     assert counts[1] <= 12, counts
-    assert text_of(html, "kpi-raised").startswith("提出问题 22")
+    assert text_of(html, "kpi-raised").startswith("本期提出 22")
 
 
 def test_cache_is_reused_until_a_write(client, login_as, county, frozen, queries, monkeypatch):
@@ -186,12 +201,12 @@ def test_cache_is_reused_until_a_write(client, login_as, county, frozen, queries
     with queries() as second:
         html = client.get("/meetings/overview?month=2026-10").get_data(as_text=True)
     assert second.count < first.count
-    assert text_of(html, "kpi-raised").startswith("提出问题 6")
+    assert text_of(html, "kpi-raised").startswith("本期提出 6")
     # A problem raised in October (a write through the session) shows at once.
     factories.issue(county.e1, county.k1, raised_at=local(2026, 10, 29))
     db.session.commit()
     html = client.get("/meetings/overview?month=2026-10").get_data(as_text=True)
-    assert text_of(html, "kpi-raised").startswith("提出问题 7")
+    assert text_of(html, "kpi-raised").startswith("本期提出 7")
 
 
 def test_cache_entry_expires(app, county, monkeypatch):

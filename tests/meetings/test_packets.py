@@ -51,14 +51,20 @@ def test_monthly_packet_figures_come_from_metrics_and_match_the_overview(client,
     snap = metrics.snapshot(today.year, today.month)
     cur, prev = snap.overview.current, snap.overview.previous
     assert cur.raised == 4 and cur.overdue_now == 1
-    assert f"提出问题 {cur.raised} {prev.raised}" in text
-    assert "本月" in text and "上月" in text
+    assert f"本期提出 {cur.raised} {prev.raised}" in text
+    # The month is still running: so far, against the same days of last month.
+    assert "本月截至目前" in text and "上月同期" in text
+    assert f"本期受理 {cur.dispatched} {prev.dispatched}" in text
     assert "超期的问题" in text and "市人力资源和社会保障局" in text
     overview = client.get("/meetings/overview").get_data(as_text=True)
     assert re.search(rf'data-testid="kpi-raised".*?>\s*{cur.raised}\s*<', overview, re.S)
     # the TOC lists the sections, and the appendix has the enterprise's page
     assert "本期工作概况" in text and "附件：有在办问题的企业情况" in text
     assert "兴发制管有限公司" in text
+    # The last page says how every figure is counted (the 指标说明 page's text).
+    last = PdfReader(io.BytesIO(briefing.pdf)).pages[-1].extract_text()
+    assert "走访日期在统计期内的走访记录条数" in last
+    assert "指标说明" in text and "本期办结 ÷（本期办结 + 在办）" in text
 
 
 def test_quarterly_packet_has_unit_and_commissioner_tables_cases_and_remarks(client, login_as):
@@ -83,7 +89,7 @@ def test_quarterly_packet_has_unit_and_commissioner_tables_cases_and_remarks(cli
     assert "人社局上门对接，三天解决" in text
     assert "总体推进有力，个别单位签收不及时。" in text
     q = metrics.county_figures(meeting.period_start, meeting.period_end)
-    assert f"提出问题 {q.raised}" in text
+    assert f"本期提出 {q.raised}" in text
 
 
 def test_packet_tables_download_as_xlsx(client, login_as):
@@ -101,6 +107,6 @@ def test_packet_tables_download_as_xlsx(client, login_as):
     wb = load_workbook(io.BytesIO(r.data))
     assert "本期工作概况" in wb.sheetnames and "各单位超期问题清单" in wb.sheetnames
     glance = {row[0]: row[1] for row in wb["本期工作概况"].iter_rows(min_row=2, values_only=True)}
-    assert glance["提出问题"] == metrics.snapshot(today.year, today.month).overview.current.raised
+    assert glance["本期提出"] == metrics.snapshot(today.year, today.month).overview.current.raised
     red = list(wb["各单位超期问题清单"].iter_rows(min_row=2, values_only=True))
     assert [r[2] for r in red] == ["超期的问题"]

@@ -7,33 +7,41 @@ SQL, in a fixed number of queries whatever the data size; ``cached_snapshot`` ad
 small cache invalidated by writes (``crm.meetings.metrics.cache``).
 
 Periods are local (Asia/Shanghai) dates, both ends inclusive; ``*_at`` columns are
-naive UTC, so a period covers ``[local_midnight_utc(start), local_midnight_utc(end + 1))``.
+naive UTC, so a period covers ``[local_midnight_utc(start), local_midnight_utc(end + 1))``,
+or up to its ``until`` instant (the same days of last month, cut at a time of day).
 
-Definitions (for a period P and a group):
+Definitions (for a period P and a group; the text for readers is ``DEFINITIONS``, the
+SQL is ``crm.issues.problem_sets``, which the problem list filters by too, so that each
+figure links to exactly the problems it counts — ``links``):
 
-- **raised**: problems with ``raised_at`` in P.
-- **resolved**: problems whose (latest) ``resolved_at`` falls in P.
-- **resolution rate**: of the problems raised in P, the share resolved by the end of P
-  and not reopened since (state ``resolved`` or ``closed`` with ``resolved_at`` before
-  the end of P). Problems closed without a resolution (e.g. the enterprise was
-  deregistered) do not count as resolved.
-- **on-time rate**: of the problems resolved in P, the share with ``resolved_on_time``.
+- **raised**: problems with ``raised_at`` in P (dispatched or not).
+- **dispatched** (本期受理): problems first dispatched in P (``dispatched_at``; a
+  re-dispatch after a return keeps it).
+- **resolved** (本期办结): problems whose latest resolution (``resolved_at``, cleared by
+  a reopen) falls in P and which are still resolved or closed — whenever raised.
+- **pending** (在办): problems dispatched before the end of P and neither resolved nor
+  closed at its end (for a month still running: open now).
+- **resolution rate** = resolved / (resolved + pending): the resolved count beside it
+  is its numerator, so the two can never disagree.
+- **on-time rate** = resolved on time (``resolved_on_time``) / resolved.
 - **average working days**: for the problems resolved in P, working days from the
-  local date of dispatch to the local date of resolution (``working_days_between``:
-  holidays, make-up workdays and the admin's overrides honoured; pauses not deducted).
-  Counted in SQL; calendar exceptions older than ``CALENDAR_YEARS`` (5) before the
-  period are not looked at, which only matters for a problem open that long.
-- **reopened** / **supervised**: distinct problems with a reopen event (action
-  ``reopen`` or a move to ``reopened``) / a ``supervise`` event in P.
+  local date of dispatch to the local date of resolution (holidays, make-up workdays
+  and the admin's overrides honoured; pauses not deducted). Counted in SQL; calendar
+  exceptions older than ``CALENDAR_YEARS`` (5) before the period are not looked at,
+  which only matters for a problem open that long.
+- **reopen rate** = resolved in P after at least one reopening / resolved.
 - **satisfaction rate**: of the ratings given in P (``rated_at`` in P, the latest
   rating of each problem), the share ≥ 4; **self-rated share**: the share given by the
   enterprise itself (channel ``self``).
-- **overdue now**: open problems whose light is red at ``now``
-  (``Issue.light_expr(now) == 'red'``); a snapshot, not a figure of P, so it has no
-  month-on-month change.
+- **supervised**: distinct problems with a ``supervise`` event in P.
+- **overdue now**: open problems whose light is red at ``now`` (``Issue.red_expr``); a
+  snapshot, not a figure of P, so it has no change.
 - **visits** (``VisitSummary``): visits with ``visit_date`` in P, distinct enterprises
   visited, and enterprises with a commissioner assignment active at some time in P.
-  Coverage proper is ``crm.liaisons.coverage``'s (to be wired in by the lead).
+
+A month still running is counted from its first day to today and compared with the
+same days of the month before, up to the same time of day (``MonthPeriods``); a
+finished month with the whole month before.
 
 Groupings: ``county`` (one group), ``unit`` (lead unit), ``category``, ``leader``
 (the enterprise's *currently active* leader A: a leader answers for the history of the
@@ -51,6 +59,7 @@ from datetime import datetime
 from crm.core.timeutil import utcnow
 from flask import current_app
 
+from crm.meetings.metrics import links
 from crm.meetings.metrics.cache import (
     PROBLEM_HISTORY,
     cached,
@@ -58,11 +67,13 @@ from crm.meetings.metrics.cache import (
     problem_month_domain,
     visit_month_domain,
 )
+from crm.meetings.metrics.definitions import DEFINITIONS, GENERAL, Definition
 from crm.meetings.metrics.figures import (
     CHANGE_FIGURES,
     VISIT_FIGURES,
     Figures,
     MonthOverview,
+    MonthPeriods,
     Period,
     TrendPoint,
     VisitSummary,
@@ -88,6 +99,7 @@ from crm.meetings.metrics.queries import (
     month_overview,
     month_visits,
     overview_periods,
+    period_visits,
     visits_summary,
 )
 
@@ -126,45 +138,48 @@ def cached_snapshot(year: int, month: int, red_per_unit: int = 5) -> MonthSnapsh
     """``snapshot`` for now, reused until a write or ``METRICS_CACHE_SECONDS``, in
     parts cached apart so that a write recomputes only what it can change:
 
-    * the month's problem figures by unit, overdue now, the red list and the escalated
-      problems — after any problem write (and at most ``METRICS_CACHE_SECONDS`` old:
-      problems turn red without a write);
-    * the earlier months' problem figures (the month before by unit, the trend) — after
-      a write to a problem raised, resolved or rated in one of those months, or one
-      that may touch any month (``PROBLEM_HISTORY``), and at most
-      ``METRICS_HISTORY_SECONDS`` old;
-    * each month's visit figures — after a visit of that month.
+    * the month's problem figures by unit (so far, while it runs), overdue now, the red
+      list and the escalated problems — after any problem write (and at most
+      ``METRICS_CACHE_SECONDS`` old: problems turn red without a write);
+    * the comparison period's and the trend's figures — after a write to a problem
+      raised, dispatched, resolved, rated or closed in one of those months, or one that
+      may touch any month (``PROBLEM_HISTORY``), and at most ``METRICS_HISTORY_SECONDS``
+      old; while the month runs the comparison ends at the month part's time of day,
+      so it is part of the key;
+    * each period's visit figures — after a visit of that month.
 
     The result equals ``snapshot(year, month, red_per_unit)`` taken at the time of the
     month's part (a test holds them equal)."""
-    periods = overview_periods(year, month)
 
     def month_part():
         now = utcnow()
         overrides = all_overrides()
-        return (now, month_figures(periods[:1], now, overrides)[0],
+        periods = overview_periods(year, month, now)
+        return (now, periods, month_figures(periods[:1], now, overrides)[0],
                 red_list(now, per_unit=red_per_unit, overrides=overrides),
                 escalated_open(now))
 
-    now, current, red_units, escalated = cached(
+    now, periods, current, red_units, escalated = cached(
         ("problems", year, month, red_per_unit), month_part, domains=("problems",))
     history = cached(
-        ("problem history", year, month),
-        lambda: month_figures(periods[1:], utcnow(), all_overrides(), with_red=False),
-        domains=(PROBLEM_HISTORY, *(problem_month_domain(p.month_key) for p in periods[1:])),
+        ("problem history", tuple(periods[1:])),
+        lambda: month_figures(periods[1:], now, all_overrides(), with_red=False),
+        domains=(PROBLEM_HISTORY, *(problem_month_domain(p.in_month) for p in periods[1:])),
         ttl=current_app.config.get("METRICS_HISTORY_SECONDS", 900))
     visits = tuple(
-        cached(("visits", p.month_key), lambda p=p: visits_summary(p.start, p.end),
-               domains=("visits", visit_month_domain(p.month_key)))
+        cached(("visits", p), lambda p=p: visits_summary(p.start, p.end),
+               domains=("visits", visit_month_domain(p.in_month)))
         for p in periods[:2])
     overview = assemble_overview(periods, join_history(current, history), now, visits)
     return MonthSnapshot(overview=overview, red_units=red_units, escalated=escalated)
 
 
 __all__ = [
-    "CHANGE_FIGURES", "GROUPINGS", "VISIT_FIGURES", "EscalatedProblem", "Figures",
-    "MonthOverview", "MonthSnapshot", "Period", "RedProblem", "RedUnit", "TrendPoint",
+    "CHANGE_FIGURES", "DEFINITIONS", "GENERAL", "GROUPINGS", "VISIT_FIGURES", "Definition",
+    "EscalatedProblem", "Figures", "MonthOverview", "MonthPeriods", "MonthSnapshot",
+    "Period", "RedProblem", "RedUnit", "TrendPoint",
     "VisitSummary", "WorkdayIndex", "all_overrides", "cached", "cached_snapshot",
     "county_figures", "escalated_open", "group_figures", "invalidate", "league",
-    "month_overview", "month_visits", "percent", "red_list", "snapshot", "visits_summary",
+    "links", "month_overview", "month_visits", "overview_periods", "percent",
+    "period_visits", "red_list", "snapshot", "visits_summary",
 ]

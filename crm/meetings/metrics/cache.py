@@ -147,8 +147,8 @@ def visit_month_domain(month_key: str) -> str:
 
 def problem_month_domain(month_key: str) -> str:
     """The domain of one month's problem figures (``problems:2026-10``): a problem
-    counts in the month it was raised, resolved and rated in (events are written now,
-    in the current month)."""
+    counts in the months it was raised, dispatched, resolved, rated and closed in
+    (events are written now, in the current month)."""
     return f"problems:{month_key}"
 
 
@@ -160,15 +160,20 @@ def _local_month(value) -> str:
 
 def _problem_months(obj, new: bool = False) -> set[str]:
     """The month domains a write of the problem ``obj`` can change: the months of its
-    raise, resolution and rating, before and after the change."""
+    raise, dispatch, resolution, rating and closing, before and after the change.
+
+    A resolution undone or moved (a reopen clears ``resolved_at``) changes every month
+    from the old resolution on: the problem was pending at each of their ends."""
     state = inspect(obj)
     months = set()
-    for name in ("raised_at", "resolved_at", "rated_at"):
+    for name in ("raised_at", "dispatched_at", "resolved_at", "rated_at", "closed_at"):
         if name in state.unloaded:
             if new and name != "raised_at":
                 continue  # never set on a new row
             return {PROBLEM_HISTORY}  # not read in this session: any month
         history = state.attrs[name].history
+        if name == "resolved_at" and any(v is not None for v in history.deleted):
+            return {PROBLEM_HISTORY}
         months.update(problem_month_domain(_local_month(v))
                       for v in chain(history.added, history.deleted, history.unchanged) if v)
     return months

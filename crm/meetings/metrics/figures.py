@@ -1,26 +1,29 @@
 """The figures as plain dataclasses, periods, and the working-day index.
 
-See ``crm.meetings.metrics`` for what each figure counts.
+See ``crm.meetings.metrics`` for what each figure counts (and ``DEFINITIONS`` for the
+text of the 指标说明 page).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Optional
 
 from sqlalchemy import and_
 
-from crm.core.timeutil import local_midnight_utc
+from crm.core.timeutil import local_midnight_utc, to_local
 from crm.issues import deadlines
 
 
 @dataclass(frozen=True)
 class Period:
-    """Local dates ``start``..``end``, both inclusive."""
+    """Local dates ``start``..``end``, both inclusive; ``until`` (naive UTC), when
+    set, cuts the last day short at that instant (the same days of last month, compared
+    with a month still running, end at this month's time of day)."""
 
     start: date
     end: date
+    until: Optional[datetime] = None
 
     @classmethod
     def month(cls, year: int, month: int) -> "Period":
@@ -37,6 +40,8 @@ class Period:
     @property
     def end_utc(self) -> datetime:
         """Naive-UTC instant just after the period (exclusive bound)."""
+        if self.until is not None:
+            return self.until
         return local_midnight_utc(self.end + timedelta(days=1))
 
     @property
@@ -45,6 +50,24 @@ class Period:
         if self == Period.month(self.start.year, self.start.month):
             return f"{self.start:%Y-%m}"
         return None
+
+    @property
+    def in_month(self) -> str:
+        """``YYYY-MM`` of the month the period starts in."""
+        return f"{self.start:%Y-%m}"
+
+    @property
+    def start_arg(self) -> str:
+        """The period's start as the problem list's ``*_from`` takes it (a local date)."""
+        return self.start.isoformat()
+
+    @property
+    def end_arg(self) -> str:
+        """The period's end as the problem list's ``*_to`` and ``pending`` take it: the
+        last local date, or the local minute at which it is cut."""
+        if self.until is not None:
+            return f"{to_local(self.until):%Y-%m-%dT%H:%M}"
+        return self.end.isoformat()
 
     def previous_month(self) -> "Period":
         """The calendar month before the one ``start`` falls in."""
@@ -61,34 +84,67 @@ class Period:
         return and_(column >= self.start_utc, column < self.end_utc)
 
 
+@dataclass(frozen=True)
+class MonthPeriods:
+    """The periods of a month's figures at an instant: ``current`` is the month, or
+    while it runs its first days up to today; ``comparison`` is the whole month before,
+    or while the month runs the same stretch of it (上月同期): from its first day up to
+    the same day and time of day, the whole month when it has no such day."""
+
+    month: Period
+    current: Period
+    comparison: Period
+    running: bool
+
+    @classmethod
+    def at(cls, year: int, month: int, now: datetime) -> "MonthPeriods":
+        """The periods of ``year``-``month`` as seen at ``now`` (naive UTC)."""
+        whole = Period.month(year, month)
+        previous = whole.previous_month()
+        if not whole.start_utc <= now < whole.end_utc:
+            return cls(whole, whole, previous, False)
+        today = to_local(now).date()
+        # To the minute, so that the problem list can take the same instant.
+        elapsed = now.replace(second=0, microsecond=0) - whole.start_utc
+        until = previous.start_utc + elapsed
+        if until >= previous.end_utc:
+            comparison = previous
+        else:
+            last = to_local(until).date()
+            comparison = Period(previous.start, last, until)
+        return cls(whole, Period(whole.start, today), comparison, True)
+
+
 def _rate(part: int, whole: int) -> Optional[float]:
     return part / whole if whole else None
 
 
 @dataclass
 class Figures:
-    """Problem figures of one group for one period (see the module docstring).
+    """Problem figures of one group for one period (see ``crm.meetings.metrics``).
 
-    Counters are kept raw so that groups add up (``+``); the rates are derived.
+    Counters are kept raw so that groups add up (``+``); the rates are derived from
+    counters shown beside them, so that a reader can check each rate by hand.
     """
 
     key: Optional[int] = None
     label: Optional[str] = None
     raised: int = 0
+    dispatched: int = 0
     resolved: int = 0
-    raised_resolved: int = 0  # numerator of the resolution rate
     on_time: int = 0
     days_total: int = 0
     days_count: int = 0
-    reopened: int = 0
-    supervised: int = 0
+    redone: int = 0  # resolved in the period after at least one reopening
+    pending: int = 0  # in a unit's hands at the end of the period
     rated: int = 0
     satisfied: int = 0
     rated_self: int = 0
+    supervised: int = 0
     overdue_now: int = 0
 
-    _COUNTERS = ("raised", "resolved", "raised_resolved", "on_time", "days_total",
-                 "days_count", "reopened", "supervised", "rated", "satisfied", "rated_self",
+    _COUNTERS = ("raised", "dispatched", "resolved", "on_time", "days_total", "days_count",
+                 "redone", "pending", "rated", "satisfied", "rated_self", "supervised",
                  "overdue_now")
 
     def __add__(self, other: "Figures") -> "Figures":
@@ -98,9 +154,15 @@ class Figures:
         return total
 
     @property
+    def handled(self) -> int:
+        """The base of the resolution rate: resolved in the period plus still pending
+        at its end (two sets that never overlap)."""
+        return self.resolved + self.pending
+
+    @property
     def resolution_rate(self) -> Optional[float]:
-        """Resolved by the end of the period among those raised in it (0–1)."""
-        return _rate(self.raised_resolved, self.raised)
+        """Resolved / (resolved + pending) (0–1)."""
+        return _rate(self.resolved, self.handled)
 
     @property
     def on_time_rate(self) -> Optional[float]:
@@ -123,6 +185,11 @@ class Figures:
         return _rate(self.rated_self, self.rated)
 
     @property
+    def reopen_rate(self) -> Optional[float]:
+        """Share of the period's resolutions that came after a reopening (0–1)."""
+        return _rate(self.redone, self.resolved)
+
+    @property
     def is_empty(self) -> bool:
         """True when the group has nothing to show for the period."""
         return not any(getattr(self, n) for n in self._COUNTERS)
@@ -140,22 +207,27 @@ class VisitSummary:
 
 @dataclass
 class TrendPoint:
-    """One month of the month-over-month chart."""
+    """One month of the month-over-month chart (the current month so far)."""
 
     period: Period
-    raised: int
+    dispatched: int
     resolved: int
 
 
-# Figures compared month over month on the overview and in the packet.
-CHANGE_FIGURES = ("raised", "resolved", "resolution_rate", "on_time_rate", "avg_days",
-                  "satisfaction_rate", "reopened", "supervised")
-VISIT_FIGURES = ("visits", "enterprises_visited", "enterprises_assigned")
+# Figures compared with the comparison period on the overview and in the packet, and
+# whether more is better (+1), worse (-1) or neither (0).
+CHANGE_FIGURES = {
+    "raised": 0, "dispatched": 0, "resolved": 1, "pending": -1, "resolution_rate": 1,
+    "on_time_rate": 1, "avg_days": -1, "satisfaction_rate": 1, "reopen_rate": -1,
+    "supervised": -1,
+}
+VISIT_FIGURES = {"visits": 1, "enterprises_visited": 1, "enterprises_assigned": 0}
 
 
 @dataclass
 class MonthOverview:
-    """A month at a glance: this month's figures, last month's, and the change."""
+    """A month at a glance: this month's figures (so far, while it runs), the
+    comparison period's, and the change."""
 
     period: Period
     previous_period: Period
@@ -166,10 +238,16 @@ class MonthOverview:
     previous_visits: VisitSummary
     by_unit: list[Figures] = field(default_factory=list)
     trend: list[TrendPoint] = field(default_factory=list)
+    month: Optional[Period] = None
+    running: bool = False
+
+    def __post_init__(self):
+        if self.month is None:
+            self.month = Period.month(self.period.start.year, self.period.start.month)
 
     def change(self, name: str) -> Optional[float]:
-        """This month minus last month for figure ``name`` (rates in 0–1 points);
-        None when either side has no value."""
+        """This period minus the comparison period for figure ``name`` (rates in 0–1
+        points); None when either side has no value."""
         source = "visits" if name in VISIT_FIGURES else "current"
         cur = getattr(getattr(self, source), name)
         prev = getattr(self.previous_visits if source == "visits" else self.previous, name)
@@ -180,22 +258,14 @@ class MonthOverview:
     @property
     def changes(self) -> dict[str, Optional[float]]:
         """``change`` for every compared figure."""
-        return {n: self.change(n) for n in CHANGE_FIGURES + VISIT_FIGURES}
-
-
-@lru_cache(maxsize=16384)
-def _calendar_workday(day: date) -> bool:
-    # The holiday library validates every date it is asked about (slow); a county's
-    # figures ask about the same few years again and again.
-    return deadlines.is_workday(day)
+        return {n: self.change(n) for n in (*CHANGE_FIGURES, *VISIT_FIGURES)}
 
 
 def is_workday(day: date, overrides: dict[date, bool]) -> bool:
-    """``deadlines.is_workday`` (override, then holiday library, then Monday–Friday),
-    remembering the library's answers."""
-    if day in overrides:
-        return overrides[day]
-    return _calendar_workday(day)
+    """``deadlines.is_workday``: the admin's override, else the one calendar rule
+    (``deadlines.calendar_workday``: holiday package, statutory days, Monday–Friday),
+    so that a figure and a deadline never disagree about a day."""
+    return deadlines.is_workday(day, overrides)
 
 
 class WorkdayIndex:

@@ -26,10 +26,12 @@ from sqlalchemy.orm import aliased
 from crm.core.timeutil import LOCAL_TZ, local_midnight_utc, utcnow
 from crm.extensions import db
 from crm.issues.deadlines import overrides_between
+from crm.issues import problem_sets as sets
 from crm.issues.models import Issue, IssueEvent
 from crm.meetings.metrics.figures import (
     Figures,
     MonthOverview,
+    MonthPeriods,
     Period,
     TrendPoint,
     VisitSummary,
@@ -37,7 +39,6 @@ from crm.meetings.metrics.figures import (
 )
 
 GROUPINGS = ("county", "unit", "leader", "commissioner", "category")
-RESOLVED_STATES = ("resolved", "closed")
 # Asia/Shanghai has had no daylight saving since 1991: local date = UTC + 8 h.
 _LOCAL_OFFSET = LOCAL_TZ.utcoffset(datetime(2000, 1, 1))
 
@@ -161,16 +162,22 @@ def _working_days_sql(start_col, end_col, exceptions: list[tuple[date, int]]):
 
 
 # -- the queries ----------------------------------------------------------------
-def _branch(base, grouping: str | None, kind, bucket, *values, extra_group=()):
-    """One arm of the counters' UNION: (key, period, kind, a, b, c, d); the county
-    (``grouping`` None or "county") has no key."""
+_VALUES = 5  # counter columns a … e of every arm
+
+
+def _branch(base, grouping: str | None, kind, bucket, *values, index: int | None = None,
+            extra_group=()):
+    """One arm of the counters' UNION: (key, period, kind, a, b, c, d, e); the county
+    (``grouping`` None or "county") has no key. The period is ``bucket`` (an expression,
+    grouped by) or the constant ``index``."""
     stmt, key = _grouped(base, grouping or "county")
-    values = list(values) + [literal(0)] * (4 - len(values))
+    values = list(values) + [literal(0)] * (_VALUES - len(values))
+    if bucket is not None:
+        period = bucket
+    else:
+        period = literal(index) if index is not None else null()
     groups = [g for g in (key, bucket, *extra_group) if g is not None]
-    stmt = stmt.add_columns(
-        key if key is not None else null(), bucket if bucket is not None else null(),
-        kind, *values,
-    )
+    stmt = stmt.add_columns(key if key is not None else null(), period, kind, *values)
     return stmt.group_by(*groups) if groups else stmt
 
 
@@ -181,64 +188,69 @@ def _kind(name: str):
 def _counter_rows(periods: Sequence[Period], detail: int, grouping: str, now: datetime,
                   exceptions: list[tuple[date, int]], with_red: bool = True):
     """One round trip (UNION ALL of arms, each served by its own index). For the first
-    ``detail`` periods, per key: raised (and resolved by the period's end), resolved
-    (on time; working days from dispatch), ratings, reopened, supervised. For the
-    other periods, county totals of raised and resolved (the trend). And red now.
-    Rows are (key, period, kind, a, b, c, d)."""
+    ``detail`` periods, per key: raised, dispatched, resolved (on time, working days
+    from dispatch, after a reopening), rated (satisfied, by the enterprise itself),
+    supervised and pending at the period's end (three arms, see
+    ``problem_sets.pending_parts``). For the other periods, county totals of
+    dispatched and resolved (the trend). And red now. Rows are
+    (key, period, kind, a, b, c, d, e).
+
+    Every condition is ``crm.issues.problem_sets``'s, which the problem list filters
+    by: a figure and the list it links to cannot count differently."""
     detailed, trend = list(periods[:detail]), list(periods[detail:])
     dspan = _span(detailed)
+    start, end = dspan.start_utc, max(p.end_utc for p in detailed)
     issues = select().select_from(Issue)
-    raised_done = case(*[
-        (and_(p.covers(Issue.raised_at), Issue.state.in_(RESOLVED_STATES),
-              Issue.resolved_at < p.end_utc), 1) for p in detailed], else_=0)
     dispatched = Issue.dispatched_at.is_not(None)
     days = case((dispatched, _working_days_sql(Issue.dispatched_at, Issue.resolved_at,
                                                exceptions)), else_=0)
-    event_kind = case((IssueEvent.action == "supervise", "supervised"), else_="reopened")
     arms = [
         _branch(issues, grouping, _kind("raised"), _bucket(Issue.raised_at, detailed),
-                func.count(), func.sum(raised_done))
-        .where(dspan.covers(Issue.raised_at)),
+                func.count())
+        .where(sets.raised_in(start, end)),
+        _branch(issues, grouping, _kind("dispatched"), _bucket(Issue.dispatched_at, detailed),
+                func.count())
+        .where(sets.dispatched_in(start, end)),
         _branch(issues, grouping, _kind("resolved"), _bucket(Issue.resolved_at, detailed),
-                func.count(), _count(Issue.resolved_on_time.is_(True)), func.sum(days),
-                _count(dispatched))
-        .where(dspan.covers(Issue.resolved_at)),
+                func.count(), _count(sets.on_time()), func.sum(days), _count(dispatched),
+                _count(sets.ever_reopened()))
+        .where(sets.resolved_in(start, end)),
         _branch(issues, grouping, _kind("rated"), _bucket(Issue.rated_at, detailed),
-                func.count(), _count(Issue.rating >= 4), _count(Issue.rating_channel == "self"))
-        .where(dspan.covers(Issue.rated_at), Issue.rating.is_not(None)),
+                func.count(), _count(sets.rating_at_least(sets.SATISFIED)),
+                _count(sets.rated_by("self")))
+        .where(sets.rated_in(start, end)),
         _branch(select().select_from(IssueEvent).join(Issue, Issue.id == IssueEvent.issue_id),
-                grouping, event_kind, _bucket(IssueEvent.at, detailed),
-                func.count(distinct(IssueEvent.issue_id)), extra_group=(event_kind,))
-        # Supervised, or reopened by a coordinator or a low rating: each side of the OR
-        # has its index — (action, at), and the partial index of reopening events, which
-        # SQLite only uses when 'reopened' is written into the SQL.
-        .where(dspan.covers(IssueEvent.at),
-               or_(IssueEvent.action.in_(("reopen", "supervise")),
-                   IssueEvent.to_state == literal("reopened", literal_execute=True))),
+                grouping, _kind("supervised"), _bucket(IssueEvent.at, detailed),
+                func.count(distinct(IssueEvent.issue_id)))
+        .where(IssueEvent.action == "supervise", IssueEvent.at >= start, IssueEvent.at < end),
     ]
+    for i, p in enumerate(detailed):
+        for part in sets.pending_parts(p.end_utc):
+            arms.append(_branch(issues, grouping, _kind("pending"), None, func.count(),
+                                index=i).where(part))
     if with_red:
-        # ``red_expr`` is the red light written for the partial index of running clocks.
         arms.append(_branch(issues, grouping, _kind("red"), None, func.count())
-                    .where(Issue.red_expr(now)))
+                    .where(sets.overdue_now(now)))
     # County totals only, one range count per month and figure: each is answered by
     # its timestamp index alone, without a CASE per problem.
     offset = len(detailed)
     for i, p in enumerate(trend):
-        for kind, column in (("raised", Issue.raised_at), ("resolved", Issue.resolved_at)):
-            count = (select(func.count()).select_from(Issue).where(p.covers(column))
-                     .scalar_subquery())
-            arms.append(select(null(), literal(offset + i), _kind(kind), count, literal(0),
-                               literal(0), literal(0)))
+        for kind, cond in (("dispatched", sets.dispatched_in(p.start_utc, p.end_utc)),
+                           ("resolved", sets.resolved_in(p.start_utc, p.end_utc))):
+            count = select(func.count()).select_from(Issue).where(cond).scalar_subquery()
+            arms.append(select(null(), literal(offset + i), _kind(kind), count,
+                               *[literal(0)] * (_VALUES - 1)))
     return db.session.execute(union_all(*arms)).all()
 
 
-# kind → the Figures counters its a, b, c, d columns fill.
+# kind → the Figures counters its a, b, c, d, e columns add to.
 _COUNTERS = {
-    "raised": ("raised", "raised_resolved"),
-    "resolved": ("resolved", "on_time", "days_total", "days_count"),
+    "raised": ("raised",),
+    "dispatched": ("dispatched",),
+    "resolved": ("resolved", "on_time", "days_total", "days_count", "redone"),
     "rated": ("rated", "satisfied", "rated_self"),
-    "reopened": ("reopened",),
     "supervised": ("supervised",),
+    "pending": ("pending",),
 }
 
 
@@ -252,7 +264,7 @@ def _compute(periods: Sequence[Period], grouping: str, now: datetime,
              with_red: bool = True) -> list[dict[Optional[int], Figures]]:
     """Figures per group for each period, in two queries (three without
     ``overrides``). Past the first ``detail`` periods (all by default) only the county's
-    raised and resolved counts are computed, under the key ``None``."""
+    dispatched and resolved counts are computed, under the key ``None``."""
     detail = len(periods) if detail is None else max(1, min(detail, len(periods)))
     end = max(p.end for p in periods[:detail])
     start = end - timedelta(days=366 * CALENDAR_YEARS)
@@ -272,7 +284,7 @@ def _compute(periods: Sequence[Period], grouping: str, now: datetime,
         elif i is not None:
             f = fig(i, key)
             for name, value in zip(_COUNTERS[kind], values):
-                setattr(f, name, int(value or 0))
+                setattr(f, name, getattr(f, name) + int(value or 0))
 
     labels = _labels(grouping, {k for r in result for k in r})
     for groups in result:
@@ -338,26 +350,38 @@ def month_visits(year: int, month: int) -> tuple[VisitSummary, VisitSummary]:
     return current, previous
 
 
-def overview_periods(year: int, month: int, trend_months: int = 6) -> list[Period]:
-    """The month, the month before and the older months of the trend, newest first."""
-    periods = [Period.month(year, month)]
-    while len(periods) < max(2, trend_months):
-        periods.append(periods[-1].previous_month())
-    return periods
+def period_visits(periods: Sequence[Period]) -> list[VisitSummary]:
+    """Visit figures of each period, by visit date (one query)."""
+    return _visit_rows(list(periods))
+
+
+def overview_periods(year: int, month: int, now: datetime | None = None,
+                     trend_months: int = 6) -> list[Period]:
+    """The periods of the month's overview at ``now``, without repeats: the month (so
+    far, while it runs), its comparison period (``MonthPeriods``) and the whole months
+    before it for the trend, newest first — ``trend_months`` months in the trend with
+    the current one."""
+    mp = MonthPeriods.at(year, month, now or utcnow())
+    periods = [mp.current, mp.comparison]
+    month_period = mp.month
+    for _ in range(max(1, trend_months - 1)):
+        month_period = month_period.previous_month()
+        periods.append(month_period)
+    return list(dict.fromkeys(periods))
 
 
 def month_figures(periods: Sequence[Period], now: datetime,
                   overrides: dict[date, bool] | None = None, with_red: bool = True
                   ) -> list[dict[Optional[int], Figures]]:
     """Figures by lead unit for ``periods[0]`` (and overdue now, ``with_red``), county
-    totals of raised and resolved for the others: one query (the parts of
+    totals of dispatched and resolved for the others: one query (the parts of
     ``month_overview``, which the overview caches apart)."""
     return _compute(periods, "unit", now, detail=1, overrides=overrides, with_red=with_red)
 
 
 def join_history(current: dict[Optional[int], Figures],
                  history: list[dict[Optional[int], Figures]]) -> list[dict]:
-    """The month's figures followed by the earlier months' (``month_figures`` of
+    """The month's figures followed by the earlier periods' (``month_figures`` of
     ``periods[1:]`` without red), with "overdue now" — a snapshot, the same for every
     period — copied from the month as ``_compute`` does for all periods at once."""
     out = [current]
@@ -373,7 +397,9 @@ def join_history(current: dict[Optional[int], Figures],
 
 def assemble_overview(periods: Sequence[Period], groups: list[dict], now: datetime,
                       visits, trend_months: int = 6) -> MonthOverview:
-    """``MonthOverview`` from the figures of ``periods`` (newest first)."""
+    """``MonthOverview`` from the figures of ``periods`` (``overview_periods``: the
+    month, its comparison period, the earlier whole months)."""
+    mp = MonthPeriods.at(periods[0].start.year, periods[0].start.month, now)
     totals = []
     for by_key in groups:
         total = Figures()
@@ -384,23 +410,34 @@ def assemble_overview(periods: Sequence[Period], groups: list[dict], now: dateti
         (f for f in groups[0].values() if not f.is_empty),
         key=lambda f: (f.key is None, f.label or "", f.key or 0),
     )
-    trend = [TrendPoint(p, t.raised, t.resolved)
-             for p, t in zip(periods[:trend_months], totals[:trend_months])][::-1]
+    index = {p: i for i, p in enumerate(periods)}
+    months, month_period = [mp.current], mp.month
+    while len(months) < trend_months:
+        month_period = month_period.previous_month()
+        if month_period not in index:
+            break
+        months.append(month_period)
+    trend = [TrendPoint(p, totals[index[p]].dispatched, totals[index[p]].resolved)
+             for p in reversed(months)]
     return MonthOverview(period=periods[0], previous_period=periods[1], now=now,
                          current=totals[0], previous=totals[1], visits=visits[0],
-                         previous_visits=visits[1], by_unit=by_unit, trend=trend)
+                         previous_visits=visits[1], by_unit=by_unit, trend=trend,
+                         month=mp.month, running=mp.running)
 
 
 def month_overview(year: int, month: int, now: datetime | None = None,
                    trend_months: int = 6, overrides: dict[date, bool] | None = None,
                    with_visits: bool = True) -> MonthOverview:
-    """The month at a glance for ``year``-``month`` against the month before, with the
-    figures by lead unit and a ``trend_months`` month-over-month trend (oldest first).
+    """The month at a glance for ``year``-``month`` against its comparison period
+    (the month before, or while the month runs the same days of it), with the figures
+    by lead unit and a ``trend_months`` month trend (oldest first, the current month so
+    far last).
 
     Three queries whatever the data size (one more without ``overrides``, one fewer
     ``with_visits=False``, which leaves the visit figures empty)."""
     now = now or utcnow()
-    periods = overview_periods(year, month, trend_months)
+    periods = overview_periods(year, month, now, trend_months)
     groups = _compute(periods, "unit", now, detail=2, overrides=overrides)
-    visits = month_visits(year, month) if with_visits else (VisitSummary(), VisitSummary())
+    visits = (period_visits(periods[:2]) if with_visits
+              else (VisitSummary(), VisitSummary()))
     return assemble_overview(periods, groups, now, visits, trend_months)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import render_template, request, url_for
+from flask_login import login_required
 
 from crm.auth.permissions import role_required
 from crm.core.timeutil import local_today
@@ -28,11 +29,13 @@ class ProblemLinks:
     """Links into the problem pages, built from one ``url_for`` (a page may hold a
     thousand of them).
 
-    The list's query-string names: state, light, unit, category, leader, commissioner,
-    enterprise, period (YYYY-MM, the month raised), raised_from, raised_to."""
+    ``figures`` gives, for a period and a lead unit, the problem list filtered to each
+    set a figure counts (``metrics.links``): the list filters by the same conditions
+    the figures are counted with, so its count equals the figure."""
 
     def __init__(self):
         self.base = url_for("issues.index")
+        self.visit_base = url_for("liaisons.index")
 
     def list(self, **filters) -> str:
         """The problem list filtered as given; empty filters are left out."""
@@ -43,33 +46,25 @@ class ProblemLinks:
         """A problem's page, /problems/<id>."""
         return f"{self.base}{issue_id}"
 
-    def figures(self, month_key: str, **group) -> dict[str, str]:
-        """Where each figure's number leads: the problem list filtered to what the figure
-        counts, as closely as the list's filters allow. ``group`` adds the group's
-        filter (e.g. ``unit=3``). The list has no "resolved in" or "supervised"
-        filter, so those figures lead to the nearest list (the month's resolved
-        problems, the red ones)."""
-        def link(**filters):
-            return self.list(**group, **filters)
+    def figures(self, period: metrics.Period, unit: int | None = None) -> dict[str, str]:
+        """Set name (``metrics.links.SETS``) → the problem list of exactly that set in
+        ``period``, for the lead unit ``unit`` (the county when None)."""
+        return {name: self.list(**metrics.links.set_filters(name, period, unit))
+                for name in metrics.links.SETS}
 
-        return {
-            "raised": link(period=month_key),
-            "resolution_rate": link(period=month_key),
-            "resolved": link(state="resolved", period=month_key),
-            "on_time_rate": link(state="resolved", period=month_key),
-            "avg_days": link(state="resolved", period=month_key),
-            "satisfaction_rate": link(state="closed", period=month_key),
-            "reopened": link(state="reopened"),
-            "supervised": link(light="red"),
-            "overdue_now": link(light="red"),
-        }
+    def visits(self, period: metrics.Period) -> str:
+        """The visit list of the period's dates (what the visits figure counts)."""
+        query = urlencode({"date_from": period.start.isoformat(),
+                           "date_to": period.end.isoformat()})
+        return f"{self.visit_base}?{query}"
 
 
 @bp.route("/overview")
 @role_required("coordinator")
 def overview():
-    """The coordinator's home: the month at a glance against last month, the red list
-    by unit, the unit league table and the problems escalated to the next meeting."""
+    """The coordinator's home: the month at a glance against its comparison period, the
+    red list by unit, the unit league table and the problems escalated to the next
+    meeting. Every number opens the problems it counts."""
     form = MonthForm(request.args, today=local_today())
     form.validate()
     year, month = form.chosen()
@@ -79,5 +74,15 @@ def overview():
         "meetings/overview.html", form=form, data=snapshot, o=snapshot.overview,
         league=metrics.league(snapshot.overview.by_unit), charts=month_charts(snapshot),
         today=form.today, red_units_shown=RED_UNITS, list_url=links.list,
-        problem_url=links.problem, figure_links=links.figures,
+        problem_url=links.problem, figure_links=links.figures, visits_url=links.visits,
     )
+
+
+@bp.route("/figures")
+@login_required
+def definitions():
+    """指标说明: what each figure counts, the same text as the monthly packet's last
+    page (``metrics.DEFINITIONS``). Open to everyone signed in: the problem list links
+    here from a figure's set, and every unit is measured by these rules."""
+    return render_template("meetings/definitions.html", general=metrics.GENERAL,
+                           definitions=metrics.DEFINITIONS)

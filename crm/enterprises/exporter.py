@@ -5,20 +5,17 @@ exported list can be corrected and imported again.
 """
 from __future__ import annotations
 
-import io
-
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from crm.core import xlsx
+from crm.core.xlsx import HEADER_FILL as _HEADER_FILL
 from crm.enterprises import columns as cols
 from crm.enterprises.models import CLUSTERS, INDUSTRIES, OWNERSHIPS, SCALES, SIZES, STATUSES
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_HEADER_FILL = PatternFill("solid", fgColor="DDE7F5")
 _TEXT_COLUMNS = ("credit_code", "contact_phone")
 NOTES = (
     _l("Rows are matched by the unified social credit code: a known code updates that "
@@ -93,19 +90,9 @@ def _explain(key: str) -> str:
     return ""
 
 
-def _text_cell(sheet, value):
-    """Typed text stays text: openpyxl would store "=…" as a formula that Excel runs."""
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
-
-
 def _save(book: Workbook) -> bytes:
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """The template (a regular workbook: it carries drop-down validations) as bytes."""
+    return xlsx.to_bytes(book)
 
 
 def export_workbook(rows) -> bytes:
@@ -115,21 +102,11 @@ def export_workbook(rows) -> bytes:
     """
     from crm.enterprises.models import INDUSTRIES as IND
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_zh(_l("Enterprise list")))
     headers = [_zh(c.label) for c in cols.COLUMNS] + [_zh(label) for _k, label in
                                                       cols.EXPORT_FACTS]
-    widths = [c.width for c in cols.COLUMNS] + [12] * len(cols.EXPORT_FACTS)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width + 4
-    sheet.freeze_panes = "A2"
-    header_cells = []
-    for title in headers:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        cell.fill = _HEADER_FILL
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    widths = [c.width + 4 for c in cols.COLUMNS] + [16] * len(cols.EXPORT_FACTS)
+    book = xlsx.new_book()
+    sheet = xlsx.add_sheet(book, _zh(_l("Enterprise list")), headers, widths, fill=_HEADER_FILL)
     labels = {key: {code: _zh(label) for code, label in choices.items()}
               for key, choices in (("scale", SCALES), ("size", SIZES),
                                    ("ownership", OWNERSHIPS), ("status", STATUSES))}
@@ -156,9 +133,9 @@ def export_workbook(rows) -> bytes:
             "leader_b": leaders["leader_b"].username if "leader_b" in leaders else None,
             "commissioners": "、".join(u.username for u in facts.commissioners) or None,
         }
-        line = [_text_cell(sheet, values[c.key]) for c in cols.COLUMNS]
+        line = [values[c.key] for c in cols.COLUMNS]
         line += [facts.open_count, facts.red_count,
                  facts.last_visit.isoformat() if facts.last_visit else None,
                  yes if facts.visited_this_week else no]
-        sheet.append(line)
+        xlsx.append(sheet, line)
     return _save(book)

@@ -4,27 +4,13 @@ from __future__ import annotations
 import io
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
+from crm.core import xlsx
 from crm.core.timeutil import to_local
 from crm.enterprises.models import STATUSES
 from crm.liaisons.models import FACTORS, VISIT_MODES
 
 EXPORT_LIMIT = 50_000
-FORMULA_START = ("=", "+", "-", "@")
-
-
-def _cell(ws, value, bold: bool = False):
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        # Text typed by a user is never a formula in the coordinator's Excel.
-        cell.data_type = "s"
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
 
 
 def _factors(visit) -> str:
@@ -37,18 +23,14 @@ def _factors(visit) -> str:
 
 def visits_workbook(visits, numbers: dict, photos: dict, truncated: bool = False) -> io.BytesIO:
     """One sheet, one row per visit, Chinese headers; a note row when ``truncated``."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Visits"))
-    ws.freeze_panes = "A2"
     headers = [_("Date of the visit"), _("Enterprise"), _("Unified social credit code"),
                _("Recorded by"), _("Unit"), _("How"), _("Companions"), _("Policies delivered"),
                _("Services rendered"), _("Factors"), _("Problems raised"),
                _("Operating status seen"), _("What we saw and discussed"), _("Next step"),
                _("Reason for the late entry"), _("Photos"), _("Location"), _("Entered at")]
     widths = [12, 30, 22, 10, 16, 10, 16, 30, 30, 30, 40, 12, 50, 30, 20, 6, 22, 17]
-    for i, width in enumerate(widths):
-        ws.column_dimensions[get_column_letter(i + 1)].width = width
-    ws.append([_cell(ws, h, bold=True) for h in headers])
+    wb = xlsx.new_book()
+    ws = xlsx.add_sheet(wb, _("Visits"), headers, widths)
     for v in visits:
         location = (f"{v.latitude:.5f}, {v.longitude:.5f}"
                     if v.latitude is not None and v.longitude is not None else "")
@@ -61,14 +43,11 @@ def visits_workbook(visits, numbers: dict, photos: dict, truncated: bool = False
             v.next_step or "", v.late_reason or "", photos.get(v.id, 0), location,
             to_local(v.created_at).replace(tzinfo=None),
         ]
-        cells = [_cell(ws, value) for value in row]
+        cells = [xlsx.cell(ws, value) for value in row]
         cells[0].number_format = "yyyy-mm-dd"
         cells[-1].number_format = "yyyy-mm-dd hh:mm"
         ws.append(cells)
     if truncated:
-        ws.append([_cell(ws, _("Only the first %(n)d visits are exported. Narrow the filters "
+        ws.append([xlsx.cell(ws, _("Only the first %(n)d visits are exported. Narrow the filters "
                                "to export the rest.", n=EXPORT_LIMIT), bold=True)])
-    out = io.BytesIO()
-    wb.save(out)
-    out.seek(0)
-    return out
+    return io.BytesIO(xlsx.to_bytes(wb))

@@ -1,64 +1,63 @@
 """The packet's tables as an .xlsx workbook (the same data as the PDF)."""
 from __future__ import annotations
 
-import io
-
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
+from crm.core import xlsx
 from crm.core.timeutil import to_local
 from crm.meetings import metrics
 
 
-def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list]) -> None:
-    ws = wb.create_sheet(title[:31])
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+def _sheet(wb, title: str, header: list[str], rows: list[list]) -> None:
+    widths = [min(60, max(8, 2 * max(len(str(v if v is not None else ""))
+                                     for v in [h, *(r[i] for r in rows)])))
+              for i, h in enumerate(header)]
+    ws = xlsx.add_sheet(wb, title, header, widths)
     for row in rows:
-        # Text that a spreadsheet would run as a formula stays text.
-        ws.append([f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
-    for column in ws.columns:
-        width = max(len(str(c.value or "")) for c in column)
-        ws.column_dimensions[column[0].column_letter].width = min(60, max(8, width * 2))
+        xlsx.append(ws, row)
 
 
 def _figure_rows(f) -> list:
-    return [f.label or _("No lead unit"), f.raised, f.resolved, metrics.percent(f.resolution_rate),
-            metrics.percent(f.on_time_rate),
+    return [f.label or _("No lead unit"), f.dispatched, f.resolved, f.pending,
+            metrics.percent(f.resolution_rate), metrics.percent(f.on_time_rate),
             None if f.avg_days is None else round(f.avg_days, 1),
-            metrics.percent(f.satisfaction_rate), f.supervised]
+            metrics.percent(f.satisfaction_rate), metrics.percent(f.reopen_rate),
+            f.supervised, f.overdue_now]
 
 
 def packet_workbook(context: dict) -> bytes:
     """A workbook with one sheet per table of the packet described by ``context``
     (``crm.meetings.packets.packet_context``)."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    unit_header = [_("Lead unit"), _("Raised"), _("Resolved"), _("Resolution rate"),
-                   _("On-time rate"), _("Average days"), _("Satisfaction"), _("Supervised")]
+    wb = xlsx.new_book()
+    unit_header = [_("Lead unit"), _("Received"), _("Resolved in the period"), _("Pending"),
+                   _("Resolution rate"), _("On-time rate"), _("Average days"),
+                   _("Satisfaction"), _("Reopen rate"), _("Problems supervised"),
+                   _("Overdue now")]
     if context.get("glance"):
         o = context["glance"]["o"]
         rows = [[_("Visits"), o.visits.visits, o.previous_visits.visits]]
-        for name, label in (("raised", _("Problems raised")), ("resolved", _("Problems resolved")),
-                            ("reopened", _("Reopened")), ("supervised", _("Supervised")),
+        for name, label in (("raised", _("Raised in the period")),
+                            ("dispatched", _("Received in the period")),
+                            ("resolved", _("Resolved in the period")), ("pending", _("Pending")),
+                            ("supervised", _("Problems supervised")),
                             ("overdue_now", _("Overdue now"))):
             rows.append([label, getattr(o.current, name), getattr(o.previous, name)])
         for name, label in (("resolution_rate", _("Resolution rate")),
                             ("on_time_rate", _("On-time rate")),
-                            ("satisfaction_rate", _("Satisfaction"))):
+                            ("satisfaction_rate", _("Satisfaction")),
+                            ("reopen_rate", _("Reopen rate"))):
             rows.append([label, metrics.percent(getattr(o.current, name)),
                          metrics.percent(getattr(o.previous, name))])
-        _sheet(wb, _("The period at a glance"), [_("Figure"), _("This month"), _("Last month")],
-               rows)
+        header = ([_("Figure"), _("This month so far"), _("Same days of last month")]
+                  if o.running else [_("Figure"), _("This month"), _("Last month")])
+        _sheet(wb, _("The period at a glance"), header, rows)
         _sheet(wb, _("Units"), unit_header, [_figure_rows(f) for f in context["glance"]["league"]])
     if "red_by_unit" in context:
         _sheet(wb, _("Overdue problems by unit"),
                [_("Lead unit"), _("Number"), _("Problem"), _("Enterprise"), _("Due"),
                 _("Supervised")],
                [[unit.name if unit else "", i.number, i.title, e.name if e else "",
-                 i.due_at.strftime("%Y-%m-%d") if i.due_at else "", i.supervise_count]
+                 to_local(i.due_at).strftime("%Y-%m-%d") if i.due_at else "", i.supervise_count]
                 for unit, items in context["red_by_unit"] for i, e in items])
     if "prev_decisions" in context:
         _sheet(wb, _("Progress of the last meeting’s decisions"),
@@ -101,6 +100,4 @@ def packet_workbook(context: dict) -> bytes:
                  len(d["open_issues"]), d["red"]] for d in context["dossiers"]])
     if not wb.sheetnames:
         wb.create_sheet(_("Contents"))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx.to_bytes(wb)

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from crm.core.downloads import send_download
+from crm.core.downloads import XLSX_MIME, send_download
 from crm.enterprises import exporter, importer
 from crm.enterprises.forms import ActionForm, ImportForm
 from crm.enterprises.models import ImportBatch
@@ -24,7 +24,7 @@ def import_template():
     """The Excel template with Chinese headers, drop-down lists and instructions."""
     require_editor()
     name = _("Enterprise import template")
-    return send_download(exporter.template_workbook(), f"{name}.xlsx", exporter.XLSX_MIME)
+    return send_download(exporter.template_workbook(), f"{name}.xlsx", XLSX_MIME)
 
 
 def _upload_page(form, error=None, status=200):

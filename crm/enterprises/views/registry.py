@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from crm.core.downloads import send_download
+from crm.core.downloads import XLSX_MIME, send_download
 from crm.core.timeutil import local_today, utcnow
 from crm.enterprises import exporter, pages, queries, services
 from crm.enterprises.forms import (
@@ -57,7 +57,7 @@ def export():
     stmt = queries.filtered(current_user, flt)
     data = exporter.export_workbook(queries.export_rows(current_user, stmt))
     name = _("Enterprise list")
-    return send_download(data, f"{name}-{local_today():%Y%m%d}.xlsx", exporter.XLSX_MIME)
+    return send_download(data, f"{name}-{local_today():%Y%m%d}.xlsx", XLSX_MIME)
 
 
 @bp.route("/<int:enterprise_id>")

@@ -5,7 +5,9 @@ enterprises with their 包联 assignments, the policy catalogue, weekly visits, 
 300 problems in every state with their timelines, meetings with decisions, and a few
 notifications — to ``db.session`` and flushes without committing. All randomness
 comes from one ``random.Random(seed)``, and the demo clock is ``today`` 12:00
-Asia/Shanghai, so the same seed and ``today`` always give the same data.
+Asia/Shanghai — or the present moment when the demo of today is loaded in the morning,
+so that nothing in it has happened later than now — so the same seed and ``today``
+(past or after noon) always give the same data.
 """
 from __future__ import annotations
 
@@ -18,12 +20,12 @@ from decimal import Decimal
 from functools import partial
 
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from crm.auth.models import Unit, User
 from crm.core.counters import next_value
-from crm.core.models import Notification
-from crm.core.timeutil import local_midnight_utc, local_today, to_local, week_start
+from crm.core.models import Counter, Notification
+from crm.core.timeutil import local_midnight_utc, local_today, to_local, utcnow, week_start
 from crm.enterprises.credit_code import CHARSET, make
 from crm.enterprises.models import Contact, Enterprise
 from crm.extensions import db
@@ -34,13 +36,15 @@ from crm.issues.deadlines import (
     is_workday,
     local_date,
     overrides_between,
+    pause_shift,
+    shift_instant,
     start_clock,
     warn_instant,
 )
 from crm.issues import reference
 from crm.issues.reference import CATEGORIES, DEFAULT_RULES
 from crm.issues.models import Category, DeadlineRule, Issue, IssueEvent, IssueUnit
-from crm.liaisons.models import Assignment, Policy, Visit, VisitFactor
+from crm.liaisons.models import Assignment, Policy, Visit, VisitFactor, VisitPolicy
 from crm.liaisons.policies import policy_fits
 from crm.meetings.models import AgendaItem, Decision, Meeting, TypicalCase
 
@@ -266,13 +270,18 @@ DECISIONS = [  # (responsible unit, short title, decision text, days to complete
 # --------------------------------------------------------------------------- context
 @dataclass
 class _VisitRef:
-    """A generated visit with the facts problems need (time, author, enterprise)."""
+    """A generated visit: its row (written in bulk), what it delivered, and the facts
+    problems need (id once written, time, author, enterprise)."""
 
     index: int
-    visit: Visit
+    row: dict
     at: datetime
     author_id: int
     enterprise_id: int
+    visit_date: date
+    factors: list[tuple[str, str]]
+    policy_ids: list[int]
+    id: int | None = None
 
 
 @dataclass
@@ -331,6 +340,14 @@ class _Ctx:
 
     def workday(self, day: date) -> bool:
         return is_workday(day, self.overrides)
+
+    @property
+    def last_visit_day(self) -> date:
+        """Today when a visit (from 08:00, logged within half an hour) fits before the
+        demo clock, else yesterday: a demo loaded at dawn has no visit today yet."""
+        if self.now - timedelta(minutes=30) >= self.local(self.today, 8):
+            return self.today
+        return self.today - timedelta(days=1)
 
     def add_wd(self, day: date, n: int) -> date:
         return add_working_days(day, n, self.overrides)
@@ -657,24 +674,29 @@ def _make_policies(ctx: _Ctx) -> list[Policy]:
 # --------------------------------------------------------------------------- visits
 def _visit_days(ctx: _Ctx, monday: date, start: date, end: date | None) -> list[date]:
     """The working days of the week starting ``monday`` within the assignment, up to today."""
-    last = min(monday + timedelta(days=6), end or ctx.today, ctx.today)
+    last = min(monday + timedelta(days=6), end or ctx.today, ctx.last_visit_day)
     return ctx.workdays(max(monday, start), last)
 
 
-def _make_visit(ctx: _Ctx, ent: Enterprise, author: User, day: date, fits: list[Policy]) -> Visit:
+def _make_visit(ctx: _Ctx, ent: Enterprise, author: User, day: date,
+                fits: list[tuple[int, date | None, date | None]]) -> _VisitRef:
+    """One visit as the visit form would store it (written later, with the others);
+    ``fits`` are the (id, valid from, valid to) of the policies that suit the enterprise."""
     rng = ctx.rng
     hour = rng.choice([8, 9, 10]) if day == ctx.today else rng.choice([8, 9, 10, 14, 15, 16])
     at = ctx.local(day, hour, 30 + rng.randint(0, 29))
-    factors = [VisitFactor(factor=f, note=FACTOR_NOTES[f].format(n=rng.randint(2, 9)))
+    if day == ctx.today:   # logged (within 25 minutes) before the demo clock
+        at = min(at, ctx.now - timedelta(minutes=30))
+    factors = [(f, FACTOR_NOTES[f].format(n=rng.randint(2, 9)))
                for f in rng.sample(list(FACTOR_NOTES), rng.choice([0, 0, 0, 1, 1, 2]))]
-    valid = [p for p in fits if (p.valid_from is None or p.valid_from <= day)
-             and (p.valid_to is None or p.valid_to >= day)]
+    valid = [pid for pid, since, until in fits
+             if (since is None or since <= day) and (until is None or until >= day)]
     mode = rng.choices(list(MODE_OPENINGS), [80, 10, 4, 6])[0]
     status = ent.status if day > ctx.today - timedelta(days=60) else "normal"
     summary = STATUS_NOTES.get(status) or rng.choice(SUMMARIES).format(
         contact=ctx.primary_contact[ent.id], p=rng.randint(60, 98), e=ent.employees)
     logged = at + timedelta(minutes=rng.randint(5, 25))
-    visit = Visit(
+    row = dict(
         client_uuid=str(uuid.UUID(int=rng.getrandbits(128))), enterprise_id=ent.id,
         author_id=author.id, visit_date=day, mode=mode, status_seen=status,
         companions=(f"{ctx.person()}（{ctx.unit_names[author.unit_id]}）"
@@ -682,27 +704,31 @@ def _make_visit(ctx: _Ctx, ent: Enterprise, author: User, day: date, fits: list[
         services=rng.choice(SERVICES) if rng.random() < 0.35 else None,
         summary=MODE_OPENINGS[mode] + summary, next_step=rng.choice(NEXT_STEPS),
         created_at=logged, updated_at=logged)
-    visit.factors = factors
-    visit.policies = rng.sample(valid, min(len(valid), rng.choice([0, 0, 1, 1, 2])))
-    ref = _VisitRef(len(ctx.visits), visit, at, author.id, ent.id)
+    policies = rng.sample(valid, min(len(valid), rng.choice([0, 0, 1, 1, 2])))
+    ref = _VisitRef(len(ctx.visits), row, at, author.id, ent.id, day, factors, policies)
     ctx.visits.append(ref)
     ctx.visits_by_day.setdefault(day, []).append(ref)
-    return visit
+    return ref
 
 
-def _make_visits(ctx: _Ctx, policies: list[Policy]) -> list[Visit]:
-    """Weekly visits for every commissioner assignment over 26 ISO weeks."""
+def _make_visits(ctx: _Ctx, policies: list[Policy]) -> list[_VisitRef]:
+    """Weekly visits for every commissioner assignment over 26 ISO weeks.
+
+    Written in three bulk INSERTs (visits, their factors, their policies) rather than
+    as thousands of ORM objects: the same rows, a fraction of the time.
+    """
     rng, this_week = ctx.rng, week_start(ctx.today)
     weeks = [ctx.window_start + timedelta(weeks=i) for i in range(26)]
     elapsed = len(ctx.workdays(this_week, ctx.today)) / 5
     demo_pattern = [True, False, True, True, False]   # some, but not all, visited this week
     visits = []
     for ent, author, start, end, skip in ctx.active_commissions:
-        fits = [p for p in policies if policy_fits(p, ent)]
+        fits = [(p.id, p.valid_from, p.valid_to) for p in policies if policy_fits(p, ent)]
         demo_index = ctx.demo_enterprises.index(ent) if author is ctx.demo["commissioner"] else None
         for monday in weeks:
             days = _visit_days(ctx, monday, start, end)
-            if not days and monday == this_week and demo_index is not None:
+            if (not days and monday == this_week and demo_index is not None
+                    and ctx.last_visit_day == ctx.today):
                 days = [ctx.today]   # a holiday week: the demo still needs this week's visits
             if not days:
                 continue
@@ -713,7 +739,16 @@ def _make_visits(ctx: _Ctx, policies: list[Policy]) -> list[Visit]:
                 go = rng.random() >= skip
             if go:
                 visits.append(_make_visit(ctx, ent, author, rng.choice(days), fits))
-    db.session.add_all(visits)
+    if visits:
+        db.session.execute(insert(Visit), [v.row for v in visits])
+        ids = dict(db.session.execute(select(Visit.client_uuid, Visit.id)).all())
+        for ref in visits:
+            ref.id = ids[ref.row["client_uuid"]]
+    factors = [dict(visit_id=v.id, factor=f, note=note) for v in visits for f, note in v.factors]
+    links = [dict(visit_id=v.id, policy_id=p) for v in visits for p in v.policy_ids]
+    for model, rows in ((VisitFactor, factors), (VisitPolicy, links)):
+        if rows:
+            db.session.execute(insert(model), rows)
     return visits
 
 
@@ -804,9 +839,16 @@ class _Story:
                  to="paused")
 
     def resume(self, at: datetime):
-        """The clock stopped while paused: the deadlines move by the pause."""
-        issue, gap = self.issue, at - self.issue.paused_at
-        issue.due_at, issue.warn_at, issue.paused_at = issue.due_at + gap, issue.warn_at + gap, None
+        """The clock stopped while paused: the open deadlines move on by the working days
+        (calendar days for calendar stages) the pause lasted, as the workflow moves them."""
+        ctx, issue = self.ctx, self.issue
+        calendar_days, cal = ctx.limits[issue.level][3], ctx.work_calendar
+        days = pause_shift(issue.paused_at, at, calendar_days, cal)
+        issue.due_at = shift_instant(issue.due_at, days, calendar_days, cal)
+        issue.warn_at = shift_instant(issue.warn_at, days, calendar_days, cal)
+        if issue.first_progress_at is None:
+            issue.progress_due_at = shift_instant(issue.progress_due_at, days, False, cal)
+        issue.paused_at = None
         self.log(at, "resume", issue.handler_id, "企业已补齐材料，恢复办理。", to="in_progress")
 
     def supervise(self, at: datetime, escalate=False):
@@ -958,16 +1000,22 @@ def _pick_dispatch(ctx: _Ctx, spec: _Spec, level: str) -> datetime:
     rng = ctx.rng
     lo, hi = _dispatch_range(ctx, spec, level)
     minute = rng.randint(9 * 60, 16 * 60 + 30)
+    # Dispatched today: in the morning, an hour before the demo clock at the latest.
+    latest = ctx.now - timedelta(hours=1)
     found = []
     for day in ctx.workdays(lo, hi):
         at = ctx.local(day, 0, min(minute, 10 * 60 + 45) if day == ctx.today else minute)
+        at = min(at, latest)
+        if at < ctx.local(day, 8, 40):
+            continue
         if spec.light and spec.state in ("dispatched", "in_progress"):
             dl = ctx.deadlines(level, at)
             if ctx.light(dl["due_at"], dl["warn_at"]) != spec.light:
                 continue
         found.append(at)
     if not found:  # no date gives that light (e.g. a weekend today): take any date
-        found = [ctx.local(d, 0, minute) for d in ctx.workdays(lo, hi)] or [ctx.local(hi, 9)]
+        found = ([at for at in (ctx.local(d, 0, minute) for d in ctx.workdays(lo, hi))
+                  if at <= latest] or [min(ctx.local(hi, 9), latest)])
     return rng.choice(found)
 
 
@@ -1004,7 +1052,7 @@ def _build_issue(ctx: _Ctx, spec: _Spec) -> Issue | None:
                           spec.author.id if spec.author else None)
         if ref is None:
             return None
-        ent_id, raiser, raised_at, visit_id = ref.enterprise_id, ref.author_id, ref.at, ref.visit.id
+        ent_id, raiser, raised_at, visit_id = ref.enterprise_id, ref.author_id, ref.at, ref.id
     else:
         ent_id = rng.choice(ctx.enterprises).id
         raiser, visit_id = ctx.demo["coordinator"].id, None
@@ -1076,7 +1124,8 @@ def _make_meetings(ctx: _Ctx) -> list[Meeting]:
         meetings.append(Meeting(kind="joint", number=f"{y}年第{m}次", title=f"{y}年{m}月企业帮扶联席会议",
                                 period_start=start, period_end=end, starts_at=ctx.local(held, 15),
                                 place="市政府三楼第一会议室", attendees=attendees,
-                                created_at=ctx.local(end - timedelta(days=10), 9),
+                                created_at=min(ctx.local(end - timedelta(days=10), 9),
+                                               ctx.now - timedelta(hours=3)),
                                 created_by_id=coordinator))
     q = (ctx.today.month - 1) // 3
     y, qm = _month_add(ctx.today.year, q * 3 + 1, -3)
@@ -1100,7 +1149,7 @@ def _make_meetings(ctx: _Ctx) -> list[Meeting]:
 
 
 def _minutes(ctx: _Ctx, mt: Meeting):
-    visits = sum(1 for r in ctx.visits if mt.period_start <= r.visit.visit_date <= mt.period_end)
+    visits = sum(1 for r in ctx.visits if mt.period_start <= r.visit_date <= mt.period_end)
     chair = ctx.leaders[0].display_name
     mt.minutes = (f"会议由{chair}同志主持。会议通报了{mt.period_start.month}月以来企业帮扶工作情况："
                   f"特派员入企走访{visits}家次，收集并交办企业诉求，办结率和满意率保持较高水平。"
@@ -1116,7 +1165,7 @@ def _make_decisions(ctx: _Ctx, meeting: Meeting) -> list[tuple[Decision, Issue]]
     held = to_local(meeting.starts_at).date()
     for position, (unit_name, title, text, days) in enumerate(DECISIONS, 1):
         unit = ctx.units[unit_name]
-        due_day = held + timedelta(days=days)
+        due_day = ctx.work_calendar.roll(held + timedelta(days=days))  # as dispatch asks
         issue = Issue(source="decision", enterprise_id=None,
                       raised_by_id=ctx.demo["coordinator"].id,
                       raised_at=meeting.starts_at + timedelta(hours=2), title=f"议定事项：{title}",
@@ -1195,22 +1244,40 @@ def _notifications(ctx: _Ctx, issues: list[Issue], planning: Meeting | None) -> 
 
 # --------------------------------------------------------------------------- entry point
 def _number(issues: list[Issue]):
-    """Readable numbers in raise order from the shared counters (which then continue)."""
+    """Readable numbers in raise order from the shared counters (which then continue).
+
+    One block per year: ``next_value`` takes the first number (creating the counter
+    when needed) and one more UPDATE moves the counter past the block — on the
+    session's connection, since the ORM would otherwise compare every one of the
+    thousands of demo objects in the session against the counter, once per number.
+    """
+    by_year: dict[int, list[Issue]] = {}
     for issue in sorted(issues, key=lambda i: i.raised_at):
-        year = to_local(issue.raised_at).year
-        issue.number = f"{year}-{next_value(f'issue:{year}'):04d}"
+        by_year.setdefault(to_local(issue.raised_at).year, []).append(issue)
+    for year, group in by_year.items():
+        key = f"issue:{year}"
+        first = next_value(key)
+        if len(group) > 1:
+            db.session.connection().execute(update(Counter).where(Counter.key == key)
+                                            .values(value=Counter.value + len(group) - 1))
+        for n, issue in enumerate(group, first):
+            issue.number = f"{year}-{n:04d}"
 
 
 def populate(today: date | None = None, seed: int = 20261127) -> dict[str, int]:
     """Add the demo county to ``db.session`` (flushed, not committed); return counts.
 
-    ``today`` (default: today in Asia/Shanghai) ends the six months of activity; the
-    same ``seed`` and ``today`` give the same data.
+    ``today`` (default: today in Asia/Shanghai) ends the six months of activity, at
+    noon — or at the present moment when that is earlier on the same day, so that no
+    visit, event or notice lies in the future; the same ``seed`` and ``today`` (past, or
+    loaded after noon) give the same data.
     """
     today = today or local_today()
     window_start = week_start(today) - timedelta(weeks=25)
-    ctx = _Ctx(rng=random.Random(seed), today=today,
-               now=local_midnight_utc(today) + timedelta(hours=12),   # the demo clock: noon
+    now = local_midnight_utc(today) + timedelta(hours=12)   # the demo clock: noon …
+    if today == local_today():   # … or now, in the morning: nothing happens in the future
+        now = min(now, utcnow().replace(second=0, microsecond=0))
+    ctx = _Ctx(rng=random.Random(seed), today=today, now=now,
                window_start=window_start,
                overrides=overrides_between(window_start - timedelta(days=400),
                                            today + timedelta(days=120)))

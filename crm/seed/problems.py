@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from crm.core.timeutil import to_local
 from crm.demo import PROBLEMS
 from crm.extensions import db
+from crm.issues.deadlines import start_clock
 from crm.issues.models import Issue, IssueEvent
 from crm.meetings.models import Meeting
 
@@ -58,8 +59,9 @@ class _Issues:
         return t + timedelta(hours=self.rng.uniform(lo_h, hi_h))
 
     def build(self, visit_id, eid, author, raised_at, source="visit", title=None,
-              unit_id=None, due=None) -> dict:
-        """One problem raised at ``raised_at``, walked forward to a state fitting its age."""
+              unit_id=None, due: date | None = None) -> dict:
+        """One problem raised at ``raised_at``, walked forward to a state fitting its age;
+        ``due`` is a working day chosen at dispatch (a meeting decision's deadline)."""
         rng, ctx, now = self.rng, self.ctx, self.ctx.now
         cat_name, cat_id, cat_unit, level = rng.choice(self.categories)
         title_t, desc_t, res_t = rng.choice(PROBLEMS.get(cat_name) or PROBLEMS["融资信贷"])
@@ -91,12 +93,15 @@ class _Issues:
         coord = rng.choice(self.coordinators)
         if target != "new":
             t = min(self.later(t, 1, 20), now)
-            clock = ctx.stages(level, t)
+            if due is None:
+                clock = ctx.stages(level, t)
+            else:  # the day chosen at dispatch, by the workflow's rule
+                c = start_clock(t, ctx.limits[level], due_day=due, cal=ctx.cal)
+                clock = dict(sign_due_at=c.sign_due_at, progress_due_at=c.progress_due_at,
+                             due_at=c.due_at, warn_at=c.warn_at)
             handler = rng.choice(self.handlers[unit])
             row.update(state="dispatched", dispatched_at=t, lead_unit_id=unit, handler_id=handler,
                        **clock)
-            if due is not None:
-                row["due_at"] = due
             self.event(iid, t, "dispatch", coord, "new", "dispatched", data={"unit_id": unit})
             if rng.random() < 0.08:
                 self.coop.append(dict(issue_id=iid, unit_id=rng.choice(self.unit_ids)))
@@ -177,18 +182,18 @@ def _meetings(w, rng, ctx, maker: _Issues, coordinator, depts, ents):
             place="市政府第一会议室", attendees="市级包联领导、联席办成员单位负责同志",
             minutes=None if state == "planning" else "会议听取了本月企业帮扶工作情况汇报。",
             state=state, created_by_id=coordinator, version=1,
-            created_at=ctx.local(month, 2)))
+            created_at=min(ctx.local(month, 2), ctx.now)))
         for p in range(min(5, len(open_ids))):
             agenda.append(dict(meeting_id=mid, issue_id=rng.choice(open_ids), position=p + 1,
                                source="escalated", question="请会议协调明确牵头单位和办理时限。"))
         if state == "minuted":
             for p in range(3):
                 unit = rng.choice(depts)
-                due = held + timedelta(days=30)
+                due = ctx.cal.roll(held + timedelta(days=30))  # dispatch wants a working day
                 at = ctx.local(held, 8)
                 row = maker.build(None, None, coordinator, at, source="decision",
                                   title=f"议定事项：{month.month}月第{p + 1}项", unit_id=unit.id
-                                  if unit.id in maker.handlers else None)
+                                  if unit.id in maker.handlers else None, due=due)
                 decisions.append(dict(meeting_id=mid, issue_id=row["id"], position=p + 1,
                                       text=row["title"], unit_id=row["lead_unit_id"] or unit.id,
                                       due_date=due))

@@ -1,11 +1,12 @@
 """The province-scale generator: a year of activity for 20,000 enterprises.
 
 Everything comes from one ``random.Random(seed)`` and the clock is ``today`` 12:00
-Asia/Shanghai, so the same seed, factor and day give the same rows. Rows are built as
-plain dicts with explicit ids and written by ``BulkWriter`` (COPY on PostgreSQL,
-executemany on SQLite); the few reference rows (units, categories, deadline rules)
-go through the ORM. ``factor`` scales every count (1.0 = the province; the tests use
-a tiny factor).
+Asia/Shanghai (the present moment instead when the data of today is loaded in the
+morning: nothing may have happened later than now), so the same seed, factor and day
+give the same rows. Rows are built as plain dicts with explicit ids and written by
+``BulkWriter`` (COPY on PostgreSQL, executemany on SQLite); the few reference rows
+(units, categories, deadline rules) go through the ORM. ``factor`` scales every count
+(1.0 = the province; the tests use a tiny factor).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from sqlalchemy import func, select, text
 
 from crm.auth.models import Unit, User, UserRole
 from crm.core.models import Counter
-from crm.core.timeutil import local_midnight_utc, local_today, to_local, week_start
+from crm.core.timeutil import local_midnight_utc, local_today, to_local, utcnow, week_start
 from crm.demo import (BRANDS, CLUSTER_WEIGHTS, CONTACT_TITLES, DEMO_PASSWORD, GIVEN,
                       ROADS, SUMMARIES, SURNAMES, TRADES, DEPARTMENTS)
 from crm.enterprises.credit_code import CHARSET, make
@@ -272,6 +273,8 @@ def _visits(w, rng, ctx, factor, ents, commissioner_of, policy_ids):
                 day = monday + timedelta(days=rng.randint(0, max(0, min(4, last))))
                 vid = vbase + k
                 at = ctx.local(day, rng.randint(1, 9), rng.randint(0, 59))
+                if day == ctx.today:  # written up before now, on the day of the visit
+                    at = max(min(at, ctx.now - timedelta(minutes=30)), local_midnight_utc(day))
                 author = commissioner_of[eid]
                 if k in raising:
                     raised.append((vid, eid, author, at))
@@ -308,8 +311,10 @@ def populate_province(factor: float = 1.0, seed: int = 20261127,
     limits = {}
     rules = {r.level: r for r in db.session.scalars(
         select(DeadlineRule).where(DeadlineRule.category_id.is_(None)))}
-    ctx = _Clock(today=today, now=local_midnight_utc(today) + timedelta(hours=12),
-                 cal=WorkCalendar(overrides), limits=limits, cache={})
+    now = local_midnight_utc(today) + timedelta(hours=12)
+    if today == local_today():
+        now = min(now, utcnow().replace(second=0, microsecond=0))
+    ctx = _Clock(today=today, now=now, cal=WorkCalendar(overrides), limits=limits, cache={})
     w = BulkWriter()
     towns, depts = _units(ctx, factor)
     rules = {r.level: r for r in db.session.scalars(

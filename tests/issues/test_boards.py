@@ -8,8 +8,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from crm.core.models import Notification
-from crm.core.timeutil import utcnow
+from crm.core.timeutil import local_today, utcnow
 from crm.extensions import db
+from crm.issues import deadlines as dl
 from crm.issues.models import Issue
 from tests import factories
 from tests.conftest import count_queries
@@ -25,6 +26,15 @@ def _red(w, **kw):
                    warn_at=now - timedelta(days=3), **kw)
 
 
+def _overdue_text(issue) -> str:
+    """"已超期 …" as it must read on any day: the working days since the due day (two
+    calendar days over a weekend are less than one working day)."""
+    due_day, today = dl.local_date(issue.due_at), local_today()
+    n = sum(dl.is_workday(due_day + timedelta(days=k))
+            for k in range(1, (today - due_day).days + 1))
+    return {0: "已超期（不足 1 个工作日）", 1: "已超期 1 个工作日"}.get(n, f"已超期 {n} 个工作日")
+
+
 def _green(w, **kw):
     now = utcnow()
     return w.issue("in_progress", handler_id=w.handler.id, due_at=now + timedelta(days=9),
@@ -34,7 +44,7 @@ def _green(w, **kw):
 def test_handler_inbox_lists_what_to_sign_and_what_is_in_hand(client, login_as, world):
     w = world
     to_sign = w.issue("dispatched", title="用工缺口待签收")
-    _red(w, title="融资问题已超期")
+    red = _red(w, title="融资问题已超期")
     _green(w, title="电力增容办理中")
     factories.issue(w.enterprise, state="dispatched", lead_unit_id=w.other_unit.id,
                     title="别的单位的问题")
@@ -45,7 +55,7 @@ def test_handler_inbox_lists_what_to_sign_and_what_is_in_hand(client, login_as, 
     assert "用工缺口待签收" in html and "融资问题已超期" in html and "电力增容办理中" in html
     assert "别的单位的问题" not in html
     assert html.index("融资问题已超期") < html.index("电力增容办理中"), "red first"
-    assert "已超期 " in html
+    assert f'data-testid="countdown">{_overdue_text(red)}<' in html
     r = client.post_form(f"/problems/{to_sign.id}/do/sign",
                          {"sign-version": to_sign.version, "sign-next": "/problems/inbox"})
     assert r.headers["Location"].endswith("/problems/inbox")

@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
-from crm.core.timeutil import local_today
 from crm.extensions import db
 from crm.liaisons.models import VisitFactor, VisitPolicy
 from tests import factories
+from tests.clock import DEFAULT_NOW, local_instant
 from tests.conftest import count_queries
 
-TODAY = local_today()
+TODAY = local_instant(DEFAULT_NOW).date()  # the suite's clock, not the import day
 
 
 @pytest.fixture

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from crm.core.models import AuditLog
-from crm.core.timeutil import local_today
 from crm.extensions import db
 from crm.liaisons.catalogue import delivered_counts, enterprise_policies, form_policies
 from crm.liaisons.models import Policy, VisitPolicy
 from tests import factories
+from tests.clock import DEFAULT_NOW, local_instant
 
-TODAY = local_today()
+TODAY = local_instant(DEFAULT_NOW).date()  # the suite's clock, not the import day
 
 
 def _policy_form(**kw):

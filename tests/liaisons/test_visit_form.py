@@ -15,6 +15,7 @@ from crm.extensions import db
 from crm.issues.models import Issue
 from crm.liaisons.models import Visit
 from tests import factories
+from tests.clock import DEFAULT_NOW, local_instant
 from tests.liaisons.conftest import FETCH, visit_data
 
 
@@ -145,7 +146,7 @@ def test_a_submission_id_of_someone_elses_visit_is_refused(county, client, login
     assert stored() == (1, 0)
 
 
-TODAY = local_today()
+TODAY = local_instant(DEFAULT_NOW).date()  # the suite's clock, not the import day
 
 
 @pytest.mark.parametrize("changes,field,message", [

@@ -5,12 +5,15 @@ from datetime import timedelta
 
 import pytest
 
-from crm.core.timeutil import local_today, week_start
+from crm.core.timeutil import week_start
 from crm.extensions import db
 from tests import factories
+from tests.clock import DEFAULT_NOW, local_instant
 from tests.conftest import count_queries
 
-TODAY = local_today()
+# The day every test here runs on (the suite's clock), not the day the module is
+# imported: at import time the clock is not running yet.
+TODAY = local_instant(DEFAULT_NOW).date()
 MONDAY = week_start(TODAY)
 
 

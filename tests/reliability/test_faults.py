@@ -77,6 +77,7 @@ def _state(bid: int) -> str:
     return db.session.get(Briefing, bid).state
 
 
+@pytest.mark.real_clock  # the worker process beats on the machine's clock
 def test_worker_killed_mid_packet_is_failed_then_retried(pg_app, redis_url):
     """SIGKILL a real worker.py while it renders: the stale-job check marks the packet
     failed, the coordinator sees it, nothing half-written is served, retry succeeds."""

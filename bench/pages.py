@@ -54,9 +54,8 @@ def subjects():
     """Ids the pages are asked for: the demo commissioner's enterprise, a problem of the
     demo leader, the latest meeting, a name / code / pinyin to search for."""
     from crm.auth.models import User
-    from crm.enterprises.models import Enterprise
+    from crm.enterprises.models import Assignment, Enterprise
     from crm.issues.models import Issue
-    from crm.liaisons.models import Assignment
     from crm.meetings.models import Meeting
 
     users = dict(db.session.execute(select(User.username, User.id).where(User.username.in_(

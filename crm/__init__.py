@@ -1,16 +1,14 @@
 """企业帮扶联络 CRM — the application factory."""
 from __future__ import annotations
 
+import gc
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from crm.config import MIGRATIONS_DIR, ROOT, TEMPLATES_DIR, Config
-
-# Every table's id is a 32-bit ``integer`` in PostgreSQL (and SQLite cannot bind an int
-# beyond 64 bits).
-MAX_ROW_ID = 2**31 - 1
+from crm.config import MAX_ROW_ID, MIGRATIONS_DIR, ROOT, TEMPLATES_DIR, Config
 
 
 class RowIdConverter(IntegerConverter):
@@ -52,19 +50,22 @@ def create_app(config: type | dict | None = None) -> Flask:
                                                 or app.config["SESSION_COOKIE_SECURE"])
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
                                 x_port=proxies)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
 
+    # Every module of the application imports this package: its parts are loaded when an
+    # app is built, not when ``crm`` is imported.
     from crm import web
+    from crm.core import transactions
     from crm.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
     import crm.models  # noqa: F401  (every model registered before anything queries)
+    import crm.issues.permissions  # noqa: F401  (handlers see their problems' enterprises)
 
     db.init_app(app)
+    transactions.init_app(app)  # one commit per request; SQLite's transaction recipe
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -74,9 +75,11 @@ def create_app(config: type | dict | None = None) -> Flask:
     web.init_login(login_manager)
     app.session_interface = web.SessionInterface()
 
+    # The blueprints (and through them every view) load here, for the same reason.
     from crm.auth.admin import bp as admin_bp
     from crm.auth.views import bp as auth_bp
     from crm.enterprises.views import bp as enterprises_bp
+    import crm.dossier.views  # noqa: F401  (its pages join the enterprises blueprint first)
     from crm.issues.views import bp as issues_bp
     from crm.issues.views import rating_bp
     from crm.liaisons.views import bp as liaisons_bp
@@ -95,7 +98,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     web.init_app(app)
 
-    from crm.cli import register_cli
+    from crm.cli import register_cli  # the CLI loads the generators: only with an app
 
     register_cli(app)
     return app
@@ -109,8 +112,6 @@ def ready_for_requests(app):
     100–150 ms pause on the province-scale benchmark; with it the enterprise page's p95
     stays next to its median. For servers and the benchmark, not for tests (which build
     many apps and should get their memory back)."""
-    import gc
-
     gc.collect()
     gc.freeze()
     return app

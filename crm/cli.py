@@ -1,11 +1,24 @@
 """``flask crm …`` commands: demo data, users, maintenance."""
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import click
 from flask import Flask
 from sqlalchemy import func, select
+from wtforms import ValidationError
 
+from crm.auth.forms import password_policy
+from crm.auth.models import Unit
+from crm.auth.services import create_user as create, find_user
+from crm.core.backup import BackupError, backup, restore
+from crm.seed.county import DEMO_PASSWORD, DEMO_SIGNINS, populate
+from crm.enterprises.models import Enterprise
 from crm.extensions import db
+from crm.issues.reference import seed_reference_data
+from crm.issues.sweep import sweep
+from crm.seed import seed
 
 
 def register_cli(app: Flask) -> None:
@@ -19,9 +32,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--force", is_flag=True, help="Fill even if the database has enterprises.")
     def demo(force: bool):
         """Fill an empty database with the fictional demo county."""
-        from crm.demo import DEMO_PASSWORD, DEMO_SIGNINS, populate
-        from crm.enterprises.models import Enterprise
-
         if db.session.scalar(select(func.count()).select_from(Enterprise)) and not force:
             click.echo("The database already has data; demo not loaded (use --force to add).")
         else:
@@ -42,10 +52,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--seed", "seed_value", type=int, default=20261127)
     def seed_cmd(scale: str, seed_value: int):
         """Fill an empty database with generated data (province: 20,000 enterprises)."""
-        import time
-
-        from crm.seed import seed
-
         t0 = time.perf_counter()
         try:
             counts = seed(scale, seed=seed_value, echo=click.echo)
@@ -65,12 +71,6 @@ def register_cli(app: Flask) -> None:
     @click.password_option()
     def create_user(username, display_name, roles, unit, password):
         """Create a real user (the password must follow the policy)."""
-        from wtforms import ValidationError
-
-        from crm.auth.forms import password_policy
-        from crm.auth.models import Unit
-        from crm.auth.services import create_user as create, find_user
-
         class _F:
             data = password
 
@@ -95,10 +95,6 @@ def register_cli(app: Flask) -> None:
     @click.argument("target", type=click.Path(dir_okay=False))
     def backup_cmd(target):
         """Write a consistent snapshot of the SQLite database to TARGET."""
-        from pathlib import Path
-
-        from crm.core.backup import BackupError, backup
-
         try:
             size = backup(app.config["SQLALCHEMY_DATABASE_URI"], Path(target))
         except BackupError as exc:
@@ -110,10 +106,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
     def restore_cmd(source, yes):
         """Replace the SQLite database with the snapshot SOURCE (stop the app first)."""
-        from pathlib import Path
-
-        from crm.core.backup import BackupError, restore
-
         if not yes:
             click.confirm("This replaces the current database. Continue?", abort=True)
         db.session.remove()
@@ -127,8 +119,6 @@ def register_cli(app: Flask) -> None:
     @crm_group.command("sweep")
     def sweep_cmd():
         """Send due-soon and overdue notices (safe to run from cron at any interval)."""
-        from crm.issues.sweep import sweep
-
         counts = sweep()
         db.session.commit()
         click.echo("Deadline sweep: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
@@ -137,8 +127,6 @@ def register_cli(app: Flask) -> None:
     @crm_group.command("seed-reference")
     def seed_reference_cmd():
         """Add the missing problem categories and default deadline rules."""
-        from crm.issues.reference import seed_reference_data
-
         added = seed_reference_data()
         db.session.commit()
         click.echo(", ".join(f"{k}: {v} added" for k, v in added.items()))

@@ -9,6 +9,9 @@ _IN_CHECKOUT = (PACKAGE.parent / "templates" / "base.html").is_file()
 ROOT = PACKAGE.parent if _IN_CHECKOUT else Path.cwd()
 TEMPLATES_DIR = (PACKAGE.parent if _IN_CHECKOUT else PACKAGE) / "templates"
 MIGRATIONS_DIR = (PACKAGE.parent if _IN_CHECKOUT else PACKAGE) / "migrations"
+# Every table's id is a 32-bit ``integer`` in PostgreSQL (and SQLite cannot bind an int
+# beyond 64 bits).
+MAX_ROW_ID = 2**31 - 1
 
 
 def _env_bool(name: str, default: bool) -> bool:

@@ -2,6 +2,7 @@
 
 No application is created here: `crm.create_app` binds them with ``init_app``.
 """
+from flask import has_request_context, request
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
@@ -39,8 +40,6 @@ class _SQLAlchemy(SQLAlchemy):
 
     def paginate(self, select, *, page=None, per_page=None, max_per_page=None,
                  error_out=True, count=True):
-        from flask import has_request_context, request
-
         if page is None and has_request_context():
             page = request.args.get("page", 1, type=int)
         if page is not None:

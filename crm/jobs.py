@@ -9,7 +9,12 @@ import logging
 from typing import Any, Callable
 
 from flask import current_app
+from redis import Redis
+from rq import Queue
 from rq.job import Job
+from sqlalchemy import text
+
+from crm.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +33,7 @@ class AppJob(Job):
     def perform(self) -> Any:  # noqa: D401 - rq API
         app = _worker_app
         if app is None:  # e.g. a SimpleWorker in the tests without set_worker_app
+            # The factory sits on top of everything a job calls: loaded only here.
             from crm import create_app
 
             app = create_app()
@@ -38,16 +44,12 @@ class AppJob(Job):
 
 def redis_connection(url: str | None = None):
     """A Redis client for ``url`` or the app's REDIS_URL (None when not configured)."""
-    from redis import Redis
-
     url = url or current_app.config.get("REDIS_URL")
     return Redis.from_url(url) if url else None
 
 
 def get_queue(name: str | None = None):
     """The rq queue of this app, or None without Redis."""
-    from rq import Queue
-
     conn = redis_connection()
     if conn is None:
         return None
@@ -78,8 +80,4 @@ def enqueue(func: Callable, *args, job_timeout: int | None = None, **kwargs) -> 
 def ping(x: int) -> dict:
     """A trivial job that proves the path end to end: it runs in the app context and
     reaches the database."""
-    from sqlalchemy import text
-
-    from crm.extensions import db
-
     return {"app": current_app.import_name, "db": db.session.scalar(text("SELECT 1")), "x2": x * 2}

@@ -1,7 +1,13 @@
 """Import every model so that Alembic and ``db.create_all`` see the whole schema."""
 from crm.auth.models import Unit, User, UserRole  # noqa: F401
 from crm.core.models import AuditLog, Counter, Notification, Setting  # noqa: F401
-from crm.enterprises.models import Contact, Enterprise, ImportBatch  # noqa: F401
+from crm.enterprises.models import (  # noqa: F401
+    Assignment,
+    Contact,
+    Enterprise,
+    ImportBatch,
+    LeaderAbsence,
+)
 from crm.issues.models import (  # noqa: F401
     Category,
     DeadlineRule,
@@ -13,8 +19,6 @@ from crm.issues.models import (  # noqa: F401
     WorkdayOverride,
 )
 from crm.liaisons.models import (  # noqa: F401
-    Assignment,
-    LeaderAbsence,
     Policy,
     Visit,
     VisitFactor,

@@ -6,8 +6,10 @@ from datetime import date, datetime
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
+    g,
     has_request_context,
     jsonify,
     redirect,
@@ -16,17 +18,24 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_datetime
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import format_date, format_datetime, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
+from redis import Redis
 from sqlalchemy import select, text
 from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
-from crm.auth.roles import HOME_ORDER, Role
+from crm.auth.models import User
+from crm.auth.roles import HOME_ORDER, ROLE_LABELS, Role
+from crm.badges import GLOBALS
+from crm.core import transactions
+from crm.core.models import Notification
+from crm.core.notify import unread_count
 from crm.core.timeutil import to_local, utcnow
 from crm.extensions import db
 
@@ -82,8 +91,6 @@ def select_locale() -> str:
 
 def init_login(login_manager) -> None:
     """Wire Flask-Login: the loader checks the session token and the active flag."""
-    from crm.auth.models import User
-
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to continue.")
     login_manager.login_message_category = "warning"
@@ -136,7 +143,6 @@ def set_language(code: str):
         session["lang"] = code
         if current_user.is_authenticated:
             current_user.locale = code
-            db.session.commit()
     target = request.form.get("next") or ""
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("main.index")
@@ -150,15 +156,12 @@ def healthz():
     try:
         db.session.execute(text("SELECT 1"))
         state["database"] = "ok"
-    except Exception:  # noqa: BLE001 - any failure means "down"
-        db.session.rollback()
+    except Exception:  # noqa: BLE001 - any failure means "down" (503: rolled back)
         state["database"] = "down"
     url = current_app.config.get("REDIS_URL")
     if not url:
         state["redis"] = "absent"
     else:
-        from redis import Redis
-
         try:
             Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
             state["redis"] = "ok"
@@ -204,9 +207,6 @@ def _install_fast_gettext(app) -> None:
     locale, not once per string (Flask-Babel negotiates on every call: ~7 µs, a
     thousand times on a leader's home). ``force_locale`` still works: the key is the
     locale Babel holds for the request at the time of the call."""
-    from flask import g
-    from flask_babel import get_translations
-
     cache: dict = {}
 
     def translations():
@@ -232,22 +232,14 @@ def init_app(app) -> None:
     """Filters, context, error pages and response headers."""
     app.add_template_filter(_localdt, "localdt")
     app.add_template_filter(_localdate, "localdate")
-    from crm.badges import GLOBALS
-
     app.jinja_env.globals.update(GLOBALS)
     _install_fast_gettext(app)
 
     @app.context_processor
     def inject_nav():
-        from crm.auth.roles import ROLE_LABELS
-
-        from flask_babel import get_locale
-
         ctx = {"languages": app.config["LANGUAGES"], "now_utc": utcnow(), "get_locale": get_locale,
                "role_labels": {r.value: label for r, label in ROLE_LABELS.items()}}
         if has_request_context() and current_user.is_authenticated:
-            from crm.core.notify import unread_count
-
             ctx["nav"] = nav_items(current_user)
             ctx["unread_count"] = unread_count(current_user.id)
         return ctx
@@ -285,7 +277,9 @@ def init_app(app) -> None:
 
     @app.errorhandler(500)
     def server_error(exc):
-        db.session.rollback()
+        # Before the page is rendered: the failed unit of work may have left the
+        # session unusable, and the page reads the signed-in user's notices.
+        transactions.discard()
         return render_error(500, _("Something went wrong"),
                             _("The request could not be completed. Nothing was saved. "
                               "Please try again; if it happens again, tell the administrator."))
@@ -300,8 +294,6 @@ def init_app(app) -> None:
         # value carrying it would end as a 500 wherever it reaches a query.
         # In a query string they are dropped, as any unreadable filter is ignored.
         if b"%00" in request.query_string or b"\x00" in request.query_string:
-            from werkzeug.datastructures import ImmutableMultiDict
-
             request.args = ImmutableMultiDict(
                 [(k.replace("\x00", ""), v.replace("\x00", ""))
                  for k, vs in request.args.lists() for v in vs])
@@ -328,18 +320,11 @@ def init_app(app) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
-    @app.teardown_request
-    def rollback_on_error(exc):
-        if exc is not None:
-            db.session.rollback()
-
 
 @bp.route("/notifications")
 @login_required
 def notifications():
     """The bell: the user's notifications, newest first."""
-    from crm.core.models import Notification
-
     stmt = (select(Notification).where(Notification.user_id == current_user.id)
             .order_by(Notification.id.desc()))
     page = db.paginate(stmt, per_page=30, error_out=False)
@@ -350,16 +335,11 @@ def notifications():
 @login_required
 def notification_open(notification_id: int):
     """Mark one notification read and follow its link."""
-    from crm.core.models import Notification
-
     n = db.get_or_404(Notification, notification_id)
     if n.user_id != current_user.id:
-        from flask import abort
-
         abort(404)
     if n.read_at is None:
         n.read_at = utcnow()
-        db.session.commit()
     link = n.link if n.link and n.link.startswith("/") and not n.link.startswith("//") else None
     return redirect(link or url_for("main.notifications"))
 
@@ -368,13 +348,10 @@ def notification_open(notification_id: int):
 @login_required
 def notifications_read():
     """Mark all of the user's notifications read."""
-    from crm.core.models import Notification
-
     db.session.execute(
         db.update(Notification)
         .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
-    db.session.commit()
     flash(_("All notifications marked as read."), "info")
     return redirect(url_for("main.notifications"))

@@ -9,10 +9,10 @@ from functools import lru_cache
 from crm.auth.models import Unit, User
 from crm.core.timeutil import local_today, utcnow
 from crm.enterprises import credit_code
-from crm.enterprises.models import Contact, Enterprise
+from crm.enterprises.models import Assignment, Contact, Enterprise, LeaderAbsence
 from crm.extensions import db
 from crm.issues.models import Category, Issue
-from crm.liaisons.models import Assignment, Policy, Visit
+from crm.liaisons.models import Policy, Visit
 
 PASSWORD = "test-pass-123"
 _seq = itertools.count(1)
@@ -139,8 +139,6 @@ def policy(title: str | None = None, **kw) -> Policy:
 
 def absence(who: User, start: date | None = None, end: date | None = None, **kw):
     """An away period of a leader (today by default)."""
-    from crm.liaisons.models import LeaderAbsence
-
     obj = LeaderAbsence(user_id=who.id, start_date=start or local_today(),
                         end_date=end or start or local_today(), **kw)
     db.session.add(obj)

@@ -39,7 +39,6 @@ def user_new():
     if form.validate_on_submit():
         data = form.data | {"unit_id": form.unit_id.data or None}
         user = services.create_user(data, current_user)
-        db.session.commit()
         flash(_("User %(name)s created.", name=user.username), "success")
         return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None)
@@ -62,7 +61,6 @@ def user_edit(user_id: int):
             data = {k: form.data[k] for k in ("display_name", "phone", "title", "roles", "is_active")}
             data["unit_id"] = form.unit_id.data or None
             services.update_user(user, data, current_user)
-            db.session.commit()
             flash(_("Changes to %(name)s saved.", name=user.username), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user,
@@ -77,7 +75,6 @@ def user_password(user_id: int):
     reset_form = ResetPasswordForm()
     if reset_form.validate_on_submit():
         services.reset_password(user, reset_form.password.data, current_user)
-        db.session.commit()
         flash(_("Password of %(name)s reset.", name=user.username), "success")
         return redirect(url_for("admin.user_edit", user_id=user.id))
     form = UserForm(obj=user, user=user, formdata=None)
@@ -109,7 +106,6 @@ def unit_form(unit_id: int | None = None):
             services.update_unit(unit, {"is_active": data["is_active"]}, current_user)
         else:
             services.update_unit(unit, data, current_user)
-        db.session.commit()
         flash(_("Unit %(name)s saved.", name=unit.name), "success")
         return redirect(url_for("admin.units"))
     if unit_id and unit is None:

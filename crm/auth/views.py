@@ -5,7 +5,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from crm.auth.forms import LoginForm
 from crm.auth.services import SignInError, authenticate
-from crm.extensions import db, limiter
+from crm.core import transactions
+from crm.extensions import limiter
 
 bp = Blueprint("auth", __name__)
 
@@ -28,10 +29,9 @@ def login():
         try:
             user = authenticate(form.username.data, form.password.data)
         except SignInError as exc:
-            db.session.commit()  # keep the failure count
+            transactions.keep()  # the failure count stays, whatever the answer's status
             error = str(exc)
         else:
-            db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
     return render_template("auth/login.html", form=form, error=error)

@@ -12,12 +12,14 @@ def next_value(key: str) -> int:
     """Increment counter ``key`` and return the new value.
 
     The UPDATE takes a row lock (PostgreSQL) or the write lock (SQLite), so two
-    concurrent transactions never get the same value.
+    concurrent transactions never get the same value. A counter loaded in the session
+    is brought up to date from the returned row ("fetch"), rather than by testing the
+    condition on every object the session holds (thousands in a generator's session).
     """
     for _attempt in range(3):
         result = db.session.execute(
             update(Counter).where(Counter.key == key).values(value=Counter.value + 1)
-            .returning(Counter.value)
+            .returning(Counter.value).execution_options(synchronize_session="fetch")
         ).scalar()
         if result is not None:
             return result

@@ -98,10 +98,8 @@ def _save(book: Workbook) -> bytes:
 def export_workbook(rows) -> bytes:
     """The filtered list as .xlsx: importable columns, then facts (problems, visits).
 
-    ``rows`` yields ``(enterprise, RowFacts)`` as ``queries.export_rows`` does.
+    ``rows`` yields ``(enterprise, RowFacts)`` as ``crm.dossier.queries.export_rows`` does.
     """
-    from crm.enterprises.models import INDUSTRIES as IND
-
     headers = [_zh(c.label) for c in cols.COLUMNS] + [_zh(label) for _k, label in
                                                       cols.EXPORT_FACTS]
     widths = [c.width + 4 for c in cols.COLUMNS] + [16] * len(cols.EXPORT_FACTS)
@@ -116,8 +114,8 @@ def export_workbook(rows) -> bytes:
         leaders = dict(facts.leaders)
         values = {
             "name": ent.name, "credit_code": ent.credit_code, "legal_rep": ent.legal_rep,
-            "industry": f"{ent.industry} {_zh(IND[ent.industry])}" if ent.industry in IND
-            else None,
+            "industry": (f"{ent.industry} {_zh(INDUSTRIES[ent.industry])}"
+                         if ent.industry in INDUSTRIES else None),
             "cluster": ent.cluster, "is_chain_leader": yes if ent.is_chain_leader else no,
             "scale": labels["scale"].get(ent.scale), "size": labels["size"].get(ent.size),
             "ownership": labels["ownership"].get(ent.ownership),

@@ -33,18 +33,18 @@ from crm.auth.forms import PHONE_MESSAGE, PHONE_RE
 from crm.core.forms import BaseForm
 from crm.core.timeutil import local_today
 from crm.enterprises import credit_code as cc
-from crm.enterprises import services
+from crm.enterprises import permissions, services
+from crm.enterprises.assignments import REQUIRED_ROLE
 from crm.enterprises.models import (
+    ASSIGNMENT_ROLES,
     CLUSTERS,
     INDUSTRIES,
     OWNERSHIPS,
     SCALES,
     SIZES,
     STATUSES,
-    can_view_enterprise,
 )
 from crm.enterprises.queries import people_matching, person_label
-from crm.liaisons.models import ASSIGNMENT_ROLES
 
 NONE = ("", _l("— none —"))
 
@@ -56,7 +56,7 @@ def _strip(value):
 def duplicate_message(existing, viewer) -> Markup:
     """"Already registered" with a link to the existing enterprise when ``viewer`` may
     open it (otherwise without naming it)."""
-    if viewer is not None and can_view_enterprise(viewer, existing):
+    if viewer is not None and permissions.can_view(viewer, existing):
         link = Markup('<a href="{}" data-testid="duplicate-link">{}</a>').format(
             url_for("enterprises.detail", enterprise_id=existing.id), existing.name)
         return escape(_("This credit code is already registered for %(link)s.")) % {"link": link}
@@ -259,8 +259,6 @@ class AssignForm(BaseForm):
 
     def __init__(self, *args, role: str = "commissioner", **kwargs):
         super().__init__(*args, **kwargs)
-        from crm.liaisons.assignments import REQUIRED_ROLE
-
         self.user_id.roles = (REQUIRED_ROLE[role],)
 
 

@@ -1,7 +1,8 @@
-"""Enterprises and their contacts."""
+"""The registry: enterprises, their contacts and their 包联 assignments (with the
+leaders' away periods), and import batches."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Optional
 
@@ -50,6 +51,12 @@ STATUSES = {
     "reduced": _l("Reduced production"),
     "halted": _l("Production halted"),
     "deregistered": _l("Deregistered"),
+}
+
+ASSIGNMENT_ROLES = {
+    "leader_a": _l("Leader (A)"),
+    "leader_b": _l("Leader (B)"),
+    "commissioner": _l("Commissioner"),
 }
 
 
@@ -138,6 +145,59 @@ class Contact(db.Model):
     )
 
 
+class Assignment(db.Model):
+    """One person's 包联 role for one enterprise over a period.
+
+    History is kept: reassigning sets ``end_date`` on the old row and adds a new
+    one. A partial unique index allows one active ``leader_a`` per enterprise.
+    """
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    start_date: Mapped[date]
+    end_date: Mapped[Optional[date]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    enterprise = relationship("Enterprise", lazy="raise_on_sql")
+    user = relationship("User", foreign_keys=[user_id], lazy="raise_on_sql")
+
+    __table_args__ = (
+        CheckConstraint("role IN ('leader_a', 'leader_b', 'commissioner')", name="role"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="period"),
+        Index(
+            "uq_assignments_active_leader_a",
+            "enterprise_id",
+            unique=True,
+            sqlite_where=text("role = 'leader_a' AND end_date IS NULL"),
+            postgresql_where=text("role = 'leader_a' AND end_date IS NULL"),
+        ),
+        Index("ix_assignments_user_active", "user_id", "role", "end_date"),
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.end_date is None
+
+
+class LeaderAbsence(db.Model):
+    """A period during which leader A is away and leader B acts (receives A's notices)."""
+
+    __tablename__ = "leader_absences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    note: Mapped[Optional[str]] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("end_date >= start_date", name="period"),)
+
 
 class ImportBatch(db.Model):
     """An uploaded enterprise file between its preview and its confirmation.
@@ -165,82 +225,4 @@ class ImportBatch(db.Model):
     __table_args__ = (
         CheckConstraint("state IN ('preview', 'committed', 'discarded')", name="state"),
         CheckConstraint("kind IN ('enterprises')", name="kind"),
-    )
-
-
-def _assigned_enterprise_ids(user, active_only: bool = False):
-    from crm.liaisons.models import Assignment
-
-    q = db.select(Assignment.enterprise_id).where(Assignment.user_id == user.id)
-    if active_only:
-        q = q.where(Assignment.end_date.is_(None))
-    return q
-
-
-def _unit_issue_enterprise_ids(user):
-    from crm.issues.models import Issue, IssueUnit
-
-    if user.unit_id is None:
-        return None
-    coop = db.select(IssueUnit.issue_id).where(IssueUnit.unit_id == user.unit_id)
-    return db.select(Issue.enterprise_id).where(
-        Issue.enterprise_id.is_not(None),
-        Issue.state != "new",
-        (Issue.lead_unit_id == user.unit_id) | Issue.id.in_(coop),
-    )
-
-
-def enterprise_visibility(user):
-    """SQL condition on ``Enterprise`` for what ``user`` may see (DESIGN.md §1).
-
-    Coordinators and admins see all; commissioners and leaders the enterprises they
-    are or were assigned to (past ones read-only); handlers those with a problem
-    dispatched to their unit.
-    """
-    if user.sees_all:
-        return db.true()
-    cond = Enterprise.id.in_(_assigned_enterprise_ids(user))
-    if user.has_role("handler"):
-        unit_q = _unit_issue_enterprise_ids(user)
-        if unit_q is not None:
-            cond = cond | Enterprise.id.in_(unit_q)
-    return cond
-
-
-def visible_enterprises(user):
-    """``select(Enterprise)`` filtered to what ``user`` may see; lists start here."""
-    return db.select(Enterprise).where(enterprise_visibility(user))
-
-
-def can_view_enterprise(user, enterprise: Enterprise) -> bool:
-    """Record-level check used by detail pages; agrees with ``visible_enterprises``."""
-    return (
-        db.session.scalar(
-            db.select(db.func.count()).select_from(Enterprise).where(
-                Enterprise.id == enterprise.id, enterprise_visibility(user)
-            )
-        )
-        > 0
-    )
-
-
-def can_edit_enterprise(user, enterprise: Enterprise | None = None) -> bool:
-    """Only coordinators and admins keep the registry."""
-    return user.sees_all
-
-
-def is_current_assignee(user, enterprise: Enterprise, roles=("commissioner",)) -> bool:
-    """True when ``user`` holds one of ``roles`` on ``enterprise`` right now."""
-    from crm.liaisons.models import Assignment
-
-    return (
-        db.session.scalar(
-            db.select(db.func.count()).select_from(Assignment).where(
-                Assignment.enterprise_id == enterprise.id,
-                Assignment.user_id == user.id,
-                Assignment.role.in_(roles),
-                Assignment.end_date.is_(None),
-            )
-        )
-        > 0
     )

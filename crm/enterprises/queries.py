@@ -1,34 +1,25 @@
-"""Read side of the registry: the filtered list, its counts and per-row facts.
+"""Read side of the registry: the list's filters, the registry's part of the filtered
+list, and the people pickers.
 
-Every query starts from ``enterprise_visibility(user)``, so a list, its counts and
-its export show exactly the enterprises the detail page would open. Problem and
-visit facts go through ``issue_visibility`` / ``visit_visibility`` as well.
-Aggregates are computed in SQL for a whole page at once: a page costs the same
-number of queries whatever its size.
+Every query starts from ``permissions.visible``, so a list, its counts and its export
+show exactly the enterprises the detail page would open. The list's problem and visit
+facts are added above the registry, in ``crm.dossier.queries``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, fields
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
 
 from crm.auth.models import Unit, User, UserRole
-from crm.core.timeutil import local_today, utcnow, week_start
+from crm.core.timeutil import local_today, week_start
 from crm.enterprises import credit_code as cc
-from crm.enterprises.models import (
-    CLUSTERS,
-    OWNERSHIPS,
-    SCALES,
-    STATUSES,
-    Enterprise,
-    enterprise_visibility,
-)
+from crm.enterprises import permissions
+from crm.enterprises.models import CLUSTERS, OWNERSHIPS, SCALES, STATUSES, Assignment, Enterprise
 from crm.enterprises.services import search_key
 from crm.extensions import db
-from crm.issues.models import OPEN_STATES, Issue, issue_visibility
-from crm.liaisons.models import Assignment, Visit, visit_visibility
 
 SORTS = {
     "name": _l("Name (pinyin order)"),
@@ -114,36 +105,10 @@ def week_bounds(today: date | None = None) -> tuple[date, date]:
     return start, start + timedelta(days=6)
 
 
-def red_issue_exists(user, now: datetime):
-    """EXISTS a red (overdue) problem, visible to ``user``, of the outer enterprise."""
-    return exists().where(Issue.enterprise_id == Enterprise.id,
-                          Issue.red_expr(now), issue_visibility(user))
-
-
-def visited_this_week(user, today: date | None = None):
-    """EXISTS a visit, visible to ``user``, to the outer enterprise in this ISO week."""
-    monday, sunday = week_bounds(today)
-    return exists().where(Visit.enterprise_id == Enterprise.id,
-                          Visit.visit_date.between(monday, sunday), visit_visibility(user))
-
-
 def _active_role(role_names, user_id):
     return exists().where(Assignment.enterprise_id == Enterprise.id,
                           Assignment.user_id == user_id, Assignment.role.in_(role_names),
                           Assignment.end_date.is_(None))
-
-
-def _red_count(user, now):
-    return (select(func.count()).select_from(Issue)
-            .where(Issue.enterprise_id == Enterprise.id, Issue.red_expr(now),
-                   issue_visibility(user))
-            .correlate(Enterprise).scalar_subquery())
-
-
-def _last_visit(user):
-    return (select(func.max(Visit.visit_date))
-            .where(Visit.enterprise_id == Enterprise.id, visit_visibility(user))
-            .correlate(Enterprise).scalar_subquery())
 
 
 def search_condition(text: str):
@@ -164,10 +129,10 @@ def search_condition(text: str):
     return or_(*conds)
 
 
-def filtered(user, flt: ListFilters, now: datetime | None = None, today: date | None = None):
-    """``select(Enterprise)`` for the list: visibility, filters and the sort order."""
-    now = now or utcnow()
-    stmt = select(Enterprise).where(enterprise_visibility(user))
+def matching(user, flt: ListFilters):
+    """``select(Enterprise)`` of what ``user`` may see, narrowed by the registry's own
+    filters (search, town, cluster, scale, ownership, status, chain, people)."""
+    stmt = permissions.visible(select(Enterprise), user)
     if flt.q:
         stmt = stmt.where(search_condition(flt.q))
     if flt.town:
@@ -181,97 +146,7 @@ def filtered(user, flt: ListFilters, now: datetime | None = None, today: date | 
         stmt = stmt.where(_active_role(("leader_a", "leader_b"), flt.leader))
     if flt.commissioner:
         stmt = stmt.where(_active_role(("commissioner",), flt.commissioner))
-    if flt.red:
-        stmt = stmt.where(red_issue_exists(user, now))
-    if flt.unvisited:
-        stmt = stmt.where(~visited_this_week(user, today))
-    order = {
-        "name": [Enterprise.name_pinyin, Enterprise.id],
-        "red": [_red_count(user, now).desc(), Enterprise.name_pinyin, Enterprise.id],
-        "visit": [_last_visit(user).asc().nulls_first(), Enterprise.name_pinyin, Enterprise.id],
-        "updated": [Enterprise.updated_at.desc(), Enterprise.id.desc()],
-        "employees": [Enterprise.employees.desc().nulls_last(), Enterprise.id],
-        "output": [Enterprise.annual_output.desc().nulls_last(), Enterprise.id],
-    }[flt.sort]
-    return stmt.order_by(*order)
-
-
-def list_counts(user, stmt, now: datetime | None = None, today: date | None = None,
-                whole: bool = False) -> dict:
-    """Total, with red problems and not visited this week, over the filtered set: one query.
-
-    The red and visited counts start from the (small) sets of red problems and of this
-    week's visits, each read from its index, and count distinct enterprises among them;
-    ``whole`` (nothing narrows a list that sees everything) skips the set membership.
-    """
-    now = now or utcnow()
-    monday, sunday = week_bounds(today)
-    # The filtered ids once (a CTE used three times is computed once): a search by a
-    # name fragment is a scan of every name, not to be repeated per figure.
-    listed = stmt.order_by(None).with_only_columns(Enterprise.id).cte("listed")
-    ids = select(listed.c.id)
-    red = (select(func.count(Issue.enterprise_id.distinct()))
-           .where(Issue.red_expr(now), issue_visibility(user)))
-    visited = (select(func.count(Visit.enterprise_id.distinct()))
-               .where(Visit.visit_date.between(monday, sunday), visit_visibility(user)))
-    if whole:
-        total = select(func.count()).select_from(Enterprise)
-    else:
-        total = select(func.count()).select_from(listed)
-        red = red.where(Issue.enterprise_id.in_(ids))
-        visited = visited.where(Visit.enterprise_id.in_(ids))
-    row = db.session.execute(select(total.scalar_subquery(), red.scalar_subquery(),
-                                    visited.scalar_subquery())).one()
-    total, red_n, visited_n = (int(v or 0) for v in row)
-    return {"total": total, "red": red_n, "unvisited": total - visited_n}
-
-
-@dataclass
-class RowFacts:
-    """What a list row or card shows besides the enterprise's own columns."""
-
-    open_count: int = 0
-    red_count: int = 0
-    yellow_count: int = 0
-    last_visit: date | None = None
-    visited_this_week: bool = False
-    leaders: list = field(default_factory=list)  # [(role, User)]
-    commissioners: list = field(default_factory=list)
-
-
-def row_facts(user, enterprise_ids: list[int], now: datetime | None = None,
-              today: date | None = None) -> dict[int, RowFacts]:
-    """Problem counts, last visit and current people for a page of enterprises (3 queries)."""
-    now = now or utcnow()
-    facts = {eid: RowFacts() for eid in enterprise_ids}
-    if not enterprise_ids:
-        return facts
-    light = Issue.light_expr(now)
-    issue_rows = db.session.execute(
-        select(Issue.enterprise_id, func.count(),
-               func.sum(db.case((light == "red", 1), else_=0)),
-               func.sum(db.case((light == "yellow", 1), else_=0)))
-        .where(Issue.enterprise_id.in_(enterprise_ids), Issue.state.in_(OPEN_STATES),
-               issue_visibility(user))
-        .group_by(Issue.enterprise_id))
-    for eid, total, red, yellow in issue_rows:
-        facts[eid].open_count, facts[eid].red_count = total, int(red or 0)
-        facts[eid].yellow_count = int(yellow or 0)
-    monday, _sunday = week_bounds(today)
-    for eid, last in db.session.execute(
-            select(Visit.enterprise_id, func.max(Visit.visit_date))
-            .where(Visit.enterprise_id.in_(enterprise_ids), visit_visibility(user))
-            .group_by(Visit.enterprise_id)):
-        facts[eid].last_visit = last
-        facts[eid].visited_this_week = last is not None and last >= monday
-    from crm.liaisons.assignments import active_assignments
-
-    for row in active_assignments(enterprise_ids):
-        if row.role == "commissioner":
-            facts[row.enterprise_id].commissioners.append(row.user)
-        else:
-            facts[row.enterprise_id].leaders.append((row.role, row.user))
-    return facts
+    return stmt
 
 
 def former_ids(user, enterprise_ids: list[int]) -> set[int]:
@@ -283,25 +158,6 @@ def former_ids(user, enterprise_ids: list[int]) -> set[int]:
         .where(Assignment.user_id == user.id, Assignment.enterprise_id.in_(enterprise_ids))).all()
     held = {eid for eid, _active in rows}
     return held - {eid for eid, active in rows if active}
-
-
-def export_rows(user, stmt, now: datetime | None = None, today: date | None = None):
-    """Every enterprise of ``stmt`` with contacts and facts, for the Excel export.
-
-    Enterprises are read in chunks so a large county does not sit in memory twice;
-    each chunk costs a fixed number of queries.
-    """
-    from sqlalchemy.orm import selectinload
-
-    ids = list(db.session.scalars(stmt.with_only_columns(Enterprise.id)))
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        ents = {e.id: e for e in db.session.scalars(
-            select(Enterprise).options(selectinload(Enterprise.contacts))
-            .where(Enterprise.id.in_(chunk)))}
-        facts = row_facts(user, chunk, now, today)
-        for eid in chunk:
-            yield ents[eid], facts[eid]
 
 
 def town_choices() -> list[Unit]:

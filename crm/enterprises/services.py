@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from crm.core import audit
 from crm.enterprises import credit_code as cc
-from crm.enterprises.models import Contact, Enterprise
+from crm.enterprises.models import Assignment, Contact, Enterprise
 from crm.extensions import db
 
 ENTERPRISE_FIELDS = (
@@ -170,19 +170,35 @@ def update_enterprise(ent: Enterprise, data: dict, actor, *,
     return a
 
 
+# The registry's own rows, deleted along with their enterprise.
+_OWN_TABLES = ("contacts", "assignments")
+
+
+def _on_record(ent: Enterprise) -> bool:
+    """True when a row outside the registry (a visit, a problem…) refers to ``ent``.
+
+    The referring tables are found through the schema's foreign keys: the registry
+    sits below the packages that record visits and problems and does not import them,
+    and a package added above is covered without a change here.
+    """
+    enterprises = Enterprise.__table__
+    for table in db.metadata.sorted_tables:
+        if table.name in _OWN_TABLES:
+            continue
+        for fk in table.foreign_keys:
+            if fk.references(enterprises) and db.session.scalar(
+                    select(func.count()).select_from(table).where(fk.parent == ent.id)):
+                return True
+    return False
+
+
 def delete_enterprise(ent: Enterprise, actor) -> None:
     """Remove an enterprise registered by mistake, with its contacts and assignments.
 
     An enterprise with visits or problems is part of the record and cannot be
     deleted: mark it 注销 (deregistered) instead.
     """
-    from crm.issues.models import Issue
-    from crm.liaisons.models import Assignment, Visit
-
-    used = db.session.scalar(select(func.count()).select_from(Visit).where(
-        Visit.enterprise_id == ent.id)) or db.session.scalar(
-        select(func.count()).select_from(Issue).where(Issue.enterprise_id == ent.id))
-    if used:
+    if _on_record(ent):
         raise RegistryError(_("This enterprise has visits or problems on record and cannot be "
                               "deleted. Set its operating status to deregistered instead."))
     contacts = db.session.scalars(select(Contact).where(Contact.enterprise_id == ent.id)).all()

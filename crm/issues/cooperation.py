@@ -29,6 +29,7 @@ from crm.auth.models import Unit
 from crm.core.timeutil import utcnow
 from crm.extensions import db
 from crm.issues import deadlines as dl
+from crm.issues.errors import InvalidInput, NotAllowed
 from crm.issues.models import (
     COOP_STATES,
     OPEN_STATES,
@@ -214,17 +215,17 @@ def can_reply(issue: Issue, actor, stage: IssueUnit | None = None) -> bool:
     return refusal(issue, actor, stage) is None
 
 
-def reply(issue: Issue, actor, text: str | None, now: datetime | None = None) -> IssueEvent:
+def reply(issue: Issue, actor, text: str | None, now: datetime | None = None, *,
+          notify: bool = True) -> IssueEvent:
     """Record the opinion of ``actor``'s cooperating unit: it stops the unit's stage,
-    goes on the timeline and is sent to the lead unit.
+    goes on the timeline and is sent to the lead unit (unless ``notify`` is False: a
+    generator loading history, like ``workflow.transition``).
 
     Refused (NotAllowed) for anyone but a handler of a cooperating unit, after the lead
     unit resolved the problem, and once the unit has replied; InvalidInput (field
     ``text``) without an opinion. Once only, even when two handlers of the unit send at
     the same moment. Flushes; the caller commits.
     """
-    from crm.issues.workflow import InvalidInput, NotAllowed
-
     now = now or utcnow()
     stage = stage_of(issue, actor)
     message = refusal(issue, actor, stage)
@@ -248,6 +249,8 @@ def reply(issue: Issue, actor, text: str | None, now: datetime | None = None) ->
                        data={"coop_unit": unit.name, "on_time": on_time})
     db.session.add(event)
     db.session.flush()
+    if not notify:
+        return event
     ref = f"{issue.number}《{issue.title}》"
     send(issue, [Notice("coop_replied", ("handler",), zh(_l(
         "%(unit)s (cooperating unit) sent its opinion on %(ref)s: %(text)s",

@@ -43,11 +43,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
 
 import chinese_calendar
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from crm.core.timeutil import LOCAL_TZ, to_local
 from crm.extensions import db
 from crm.issues.holidays import statutory_holidays
+from crm.issues.models import CLOCK_STATES, DeadlineRule, HolidayArrangement, WorkdayOverride
 
 # Deadlines fall at the end of the working day, local time.
 DUE_TIME = time(18, 0)
@@ -68,8 +70,6 @@ def library_knows(year: int) -> bool:
 
 def overrides_between(start: date, end: date) -> dict[date, bool]:
     """The admin's overrides in [start, end] as {day: is_workday}."""
-    from crm.issues.models import WorkdayOverride
-
     rows = db.session.execute(
         select(WorkdayOverride.day, WorkdayOverride.is_workday).where(
             WorkdayOverride.day.between(start, end)
@@ -126,8 +126,6 @@ def unknown_years(years) -> list[int]:
     """Of ``years``, those the package does not know and whose State Council
     arrangement (调休) the admin has not confirmed yet (the admin is shown these; their
     statutory days are counted already)."""
-    from crm.issues.models import HolidayArrangement
-
     candidates = sorted(y for y in set(years) if not library_knows(y))
     if not candidates:
         return []
@@ -271,8 +269,6 @@ def limits_for(category_id: int | None, level: str, rules=None) -> StageLimits:
 
     ``rules`` may be a preloaded list of DeadlineRule rows (lists and the triage board).
     """
-    from crm.issues.models import DeadlineRule
-
     if rules is None:
         rules = db.session.scalars(
             select(DeadlineRule).where(
@@ -393,8 +389,6 @@ class Countdown:
     @property
     def text(self) -> str:
         """"剩余 2 个工作日" / "已超期 3 个工作日" in the current language."""
-        from flask_babel import gettext as _
-
         if self.kind == "paused":
             return _("Paused: the clock is stopped")
         if self.kind == "today":
@@ -412,8 +406,6 @@ class Countdown:
 
 def countdown(issue, now: datetime, cal: WorkCalendar | None = None) -> Countdown | None:
     """The countdown of an open problem's resolve stage, or None when no clock runs."""
-    from crm.issues.models import CLOCK_STATES
-
     if issue.state == "paused":
         return Countdown("paused")
     if issue.state not in CLOCK_STATES or issue.due_at is None:

@@ -28,7 +28,7 @@ from wtforms.validators import (
 from crm.auth.models import Unit
 from crm.core.forms import BaseForm
 from crm.extensions import db
-from crm.issues.actions import RATING_LABELS
+from crm.issues.actions import ACTIONS, RATING_LABELS
 from crm.issues.models import LEVELS, Category
 
 DATE_MESSAGE = _l("Enter a date such as 2026-03-02.")
@@ -207,7 +207,7 @@ class PublicRateForm(BaseForm):
         self.rating.choices = rating_choices()
 
 
-# Which form each action uses, and the label of its text field.
+# Which form each action with more than a text uses.
 ACTION_FORMS = {
     "dispatch": DispatchForm,
     "redispatch": RedispatchForm,
@@ -216,26 +216,8 @@ ACTION_FORMS = {
     "rate": RateForm,
 }
 
-TEXT_LABELS = {
-    "dispatch": _l("Note to the unit (optional)"),
-    "redispatch": _l("Note to the unit (optional)"),
-    "sign": _l("Note (optional)"),
-    "return": _l("Reason for returning it"),
-    "progress": _l("Progress"),
-    "request_extension": _l("Reason for the extension"),
-    "grant_extension": _l("Note (optional)"),
-    "refuse_extension": _l("Reason for refusing"),
-    "pause": _l("Reason (what the enterprise is to do)"),
-    "resume": _l("Note (optional)"),
-    "resolve": _l("How it was resolved"),
-    "rate": _l("Comment of the enterprise (optional)"),
-    "reopen": _l("Reason for reopening it"),
-    "close": _l("Reason for closing it (e.g. the enterprise is deregistered)"),
-    "instruct": _l("Instruction"),
-    "supervise": _l("Supervision notice"),
-    "escalate": _l("What the meeting is asked to decide (optional)"),
-    "comment": _l("Comment"),
-}
+# The label of each action's text field (the action objects say it).
+TEXT_LABELS = {a.name: a.text_label for a in ACTIONS if a.text_label is not None}
 
 
 def action_form(action: str, **kwargs) -> ActionForm:

@@ -16,9 +16,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from crm.core.timeutil import LOCAL_TZ, local_midnight_utc
-from crm.enterprises.models import Enterprise
+from crm.enterprises.models import Assignment, Enterprise
 from crm.issues import problem_sets as sets
-from crm.issues.models import LIGHTS, OPEN_STATES, STATES, Issue
+from crm.issues.models import LIGHTS, OPEN_STATES, STATES, Issue, IssueUnit
+from crm.issues.models import RATING_CHANNELS as CHANNEL_LABELS  # the codes are ours below
 
 
 def _int(value: Any) -> int | None:
@@ -247,8 +248,6 @@ def _bound_label(bound: date | datetime) -> str:
 def describe(f: ListFilter, unit_names: dict[int, str]) -> list[str]:
     """The figure filters in words, shown above the list so that a person can see what
     a figure counted (the form has no fields for them)."""
-    from crm.issues.models import RATING_CHANNELS as CHANNEL_LABELS
-
     out = []
     for name, (start, end) in f.ranges.items():
         label = RANGE_LABELS[name]
@@ -278,9 +277,6 @@ def describe(f: ListFilter, unit_names: dict[int, str]) -> list[str]:
 
 def apply_filter(stmt, f: ListFilter, now: datetime):
     """Narrow a ``select(Issue)`` by the filters."""
-    from crm.issues.models import IssueUnit
-    from crm.liaisons.models import Assignment
-
     if f.state == "open":
         stmt = stmt.where(Issue.state.in_(OPEN_STATES))
     elif f.state:

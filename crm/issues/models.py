@@ -356,45 +356,6 @@ class WorkdayOverride(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-def issue_visibility(user):
-    """SQL condition on ``Issue`` for what ``user`` may see.
-
-    Coordinators and admins: all. Leaders and commissioners: problems of the
-    enterprises they are or were assigned to, and those they raised. Handlers:
-    problems dispatched to their unit as lead or cooperating unit.
-    """
-    from crm.liaisons.models import Assignment
-
-    if user.sees_all:
-        return db.true()
-    assigned = db.select(Assignment.enterprise_id).where(Assignment.user_id == user.id)
-    cond = Issue.enterprise_id.in_(assigned) | (Issue.raised_by_id == user.id)
-    if user.has_role("handler") and user.unit_id is not None:
-        coop = db.select(IssueUnit.issue_id).where(IssueUnit.unit_id == user.unit_id)
-        cond = cond | (
-            (Issue.state != "new")
-            & ((Issue.lead_unit_id == user.unit_id) | Issue.id.in_(coop))
-        )
-    return cond
-
-
-def visible_issues(user):
-    """``select(Issue)`` filtered to what ``user`` may see."""
-    return db.select(Issue).where(issue_visibility(user))
-
-
-def can_view_issue(user, issue: Issue) -> bool:
-    """Record-level check; agrees with ``visible_issues``."""
-    return (
-        db.session.scalar(
-            db.select(db.func.count()).select_from(Issue).where(
-                Issue.id == issue.id, issue_visibility(user)
-            )
-        )
-        > 0
-    )
-
-
 class HolidayArrangement(db.Model):
     """The admin's confirmation that the State Council's holiday notice for ``year`` has
     been entered (its 调休 as WorkdayOverride rows), for a year the holiday package does

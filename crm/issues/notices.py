@@ -20,9 +20,13 @@ from datetime import date
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from crm.auth.models import User, UserRole
 from crm.core.notify import notify
 from crm.core.timeutil import local_today, to_local
+from crm.enterprises.assignments import leader_recipients_by_enterprise
+from crm.enterprises.models import Assignment
 from crm.extensions import db
+from crm.issues.models import IssueUnit
 
 NOTICE_LOCALE = "zh_Hans_CN"
 
@@ -50,16 +54,12 @@ def local_dt(value) -> str:
 
 
 def _active_role_users(role: str):
-    from crm.auth.models import User, UserRole
-
     return (select(User.id, User.unit_id).join(UserRole, UserRole.user_id == User.id)
             .where(UserRole.role == role, User.is_active.is_(True)))
 
 
 def unit_handler_ids(unit_ids: Iterable[int]) -> dict[int, set[int]]:
     """{unit id: active handler ids} for the given units (one query)."""
-    from crm.auth.models import User
-
     ids = {u for u in unit_ids if u}
     out: dict[int, set[int]] = defaultdict(set)
     if ids:
@@ -75,16 +75,12 @@ def coordinator_ids() -> set[int]:
 
 
 def _active_on(on: date):
-    from crm.liaisons.models import Assignment
-
     return (Assignment.start_date <= on) & (
         Assignment.end_date.is_(None) | (Assignment.end_date >= on))
 
 
 def commissioner_ids(enterprise_ids: Iterable[int], on: date | None = None) -> dict[int, set[int]]:
     """{enterprise id: its commissioners on ``on``} (one query)."""
-    from crm.liaisons.models import Assignment
-
     ids = {e for e in enterprise_ids if e}
     out: dict[int, set[int]] = defaultdict(set)
     if ids:
@@ -99,9 +95,7 @@ def commissioner_ids(enterprise_ids: Iterable[int], on: date | None = None) -> d
 
 def leaders_for(enterprise_ids: Iterable[int], on: date | None = None) -> dict[int, set[int]]:
     """{enterprise id: the leaders to tell on ``on``}: leader A, plus leader B while A is
-    away; B alone when there is no A (``crm.liaisons.assignments`` owns the rule)."""
-    from crm.liaisons.assignments import leader_recipients_by_enterprise
-
+    away; B alone when there is no A (``crm.enterprises.assignments`` owns the rule)."""
     return leader_recipients_by_enterprise(enterprise_ids, on)
 
 
@@ -118,8 +112,6 @@ class Audience:
     """Resolves audiences for a batch of problems with a fixed number of queries."""
 
     def __init__(self, issues, on: date | None = None):
-        from crm.issues.models import IssueUnit
-
         self.on = on or local_today()
         issues = list(issues)
         issue_ids = [i.id for i in issues]

@@ -1,7 +1,7 @@
 """Problem lists: loader options and rows with their light and countdown (the filters
 are ``crm.issues.list_filters``).
 
-Every list starts from ``visible_issues(user)`` so that lists and the problem page
+Every list starts from ``permissions.visible`` so that lists and the problem page
 agree, and loads what it shows in a fixed number of queries.
 """
 from __future__ import annotations
@@ -15,8 +15,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from crm.auth.models import User
 from crm.extensions import db
 from crm.issues import deadlines as dl
+from crm.issues import permissions
 from crm.issues.list_filters import ListFilter, apply_filter
-from crm.issues.models import CLOCK_STATES, Issue, IssueEvent, visible_issues
+from crm.issues.models import CLOCK_STATES, Issue, IssueEvent
 
 LIST_OPTIONS = (
     joinedload(Issue.enterprise),
@@ -42,7 +43,7 @@ def urgency_order(now: datetime):
 
 def list_query(user, f: ListFilter, now: datetime):
     """The filtered, visible problems, newest first, with what a row shows loaded."""
-    stmt = apply_filter(visible_issues(user), f, now)
+    stmt = apply_filter(permissions.visible(select(Issue), user), f, now)
     return stmt.options(*LIST_OPTIONS).order_by(Issue.raised_at.desc(), Issue.id.desc())
 
 

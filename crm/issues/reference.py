@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from crm.auth.models import Unit
 from crm.extensions import db
+from crm.issues.models import Category, DeadlineRule
 
 # (category, default lead unit, default level). The unit is created as a department
 # when the city does not have one of that name yet; the admin can change both later.
@@ -39,9 +41,6 @@ def seed_reference_data() -> dict[str, int]:
 
     Returns how many rows of each kind were added. Flushes; the caller commits.
     """
-    from crm.auth.models import Unit
-    from crm.issues.models import Category, DeadlineRule
-
     added = {"units": 0, "categories": 0, "deadline_rules": 0}
     units = {u.name: u for u in db.session.scalars(select(Unit))}
     existing = set(db.session.scalars(select(Category.name)))

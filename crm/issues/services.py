@@ -19,7 +19,9 @@ from crm.core.timeutil import to_local, utcnow
 from crm.extensions import db
 from crm.issues import deadlines as dl
 from crm.issues.actions import redispatch_due_day
+from crm.issues.errors import NotAllowed
 from crm.issues.models import Category, DeadlineRule, Issue, IssueEvent, RatingToken
+from crm.issues.workflow import EnterpriseRater, check, transition
 
 RATING_TOKEN_DAYS = 7
 
@@ -30,12 +32,14 @@ def next_issue_number(now=None) -> str:
     return f"{year}-{next_value(f'issue:{year}'):04d}"
 
 
-def raise_issue(enterprise, data: dict, actor, *, visit=None, source: str | None = None) -> Issue:
+def raise_issue(enterprise, data: dict, actor, *, visit=None, source: str | None = None,
+                now: datetime | None = None) -> Issue:
     """Record a problem raised for ``enterprise`` (state ``new``) with its first event.
 
     ``data`` holds ``title`` and optionally ``description``, ``category_id``, ``level``.
+    ``now`` is the instant it was raised (default: the clock; a generator passes its own).
     """
-    now = utcnow()
+    now = now or utcnow()
     issue = Issue(
         number=next_issue_number(now),
         source=source or ("visit" if visit is not None else "direct"),
@@ -48,6 +52,7 @@ def raise_issue(enterprise, data: dict, actor, *, visit=None, source: str | None
         category_id=data.get("category_id") or None,
         level=data.get("level") or "ordinary",
         state="new",
+        updated_at=now,
     )
     if issue.category_id and not data.get("level"):
         category = db.session.get(Category, issue.category_id)
@@ -60,15 +65,6 @@ def raise_issue(enterprise, data: dict, actor, *, visit=None, source: str | None
                               data={"visit_id": visit.id} if visit is not None else None))
     db.session.flush()
     return issue
-
-
-def can_raise_for(user, enterprise) -> bool:
-    """Coordinators raise for any enterprise; commissioners for those assigned to them."""
-    from crm.enterprises.models import is_current_assignee
-
-    if user.has_role("coordinator"):
-        return True
-    return user.has_role("commissioner") and is_current_assignee(user, enterprise)
 
 
 # -- dispatch proposals ------------------------------------------------------------------
@@ -119,8 +115,6 @@ def bulk_dispatch(issues: list[Issue], versions: dict[int, int], actor,
     All-or-nothing for the dispatched ones: a conflict or refusal raises the workflow's
     error and the caller rolls back. Returns (dispatched, skipped).
     """
-    from crm.issues.workflow import transition
-
     proposer = Proposer(now)
     done, skipped = [], []
     for issue in issues:
@@ -147,8 +141,6 @@ def issue_rating_token(issue: Issue, actor, now: datetime | None = None) -> str:
     Only its SHA-256 is stored; earlier unused links of the problem stop working. The
     event records that a link was handed out (not the token).
     """
-    from crm.issues.workflow import NotAllowed, check
-
     now = now or utcnow()
     if issue.state != "resolved":
         raise NotAllowed(_("A rating link can only be issued for a resolved problem."))
@@ -190,8 +182,6 @@ def rate_by_token(token: str, data: dict, now: datetime | None = None) -> Issue:
 
     Raises NotAllowed when the link is not (or no longer) valid.
     """
-    from crm.issues.workflow import EnterpriseRater, NotAllowed, transition
-
     now = now or utcnow()
     row, status = find_rating_token(token, now)
     if status != "ok":

@@ -27,6 +27,7 @@ from crm.extensions import db
 from crm.issues import cooperation
 from crm.issues.models import CLOCK_STATES, Issue
 from crm.issues.notices import Audience, Notice, local_dt, send, zh
+from crm.jobs import get_queue
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +110,6 @@ def periodic_sweep() -> dict[str, int]:
     """
     counts = sweep()
     db.session.commit()
-    from crm.jobs import get_queue
-
     queue = get_queue()
     if queue is not None:
         conn = queue.connection

@@ -1,8 +1,10 @@
-"""The problem workflow (DESIGN.md §4): states, the transition table, and ``transition``,
-the only code that assigns ``Issue.state``.
+"""The problem workflow (DESIGN.md §4): states, the transition table built from the action
+objects (``crm.issues.actions``), and ``transition``, the only code that assigns
+``Issue.state``.
 
 The table maps ``(state, action)`` to the new state (``None``: the state stays, e.g. a
-comment) and the roles that may act. Roles are then narrowed to the record:
+comment) and the roles that may act; each action object says from which states and by
+whom it may be done. Roles are then narrowed to the record:
 
 * a **handler** acts only on problems whose lead unit is their unit (a comment also on
   those where their unit cooperates). A cooperating unit never signs, returns or
@@ -14,24 +16,46 @@ comment) and the roles that may act. Roles are then narrowed to the record:
 * the **enterprise** (pseudo-role of the contact holding a rating link) only rates;
 * **coordinators** act on every problem. Admins keep reference data, not problems.
 
-Besides the table a few record conditions hold (``precondition``): a re-dispatched
-problem can no longer be returned; an extension is requested before the due time and
-only one at a time; a problem is escalated once.
+Besides the table a few record conditions hold (each action's ``refusal``): a
+re-dispatched problem can no longer be returned; an extension is requested before the
+due time and only one at a time; a problem is escalated once.
+
+The generators that load problems in bulk (``crm.seed``) play the same action objects
+on plain rows through ``raise_row`` and ``play_row``, so that no second writer of the
+state exists.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from crm.core.timeutil import local_today, utcnow
+from crm.auth.models import User
+from crm.core.timeutil import utcnow
+from crm.enterprises.models import Assignment
 from crm.extensions import db
-from crm.issues.models import STATES, Issue, IssueEvent
+from crm.issues.actions import ACTIONS, BY_NAME, Outcome, WorkflowAction
+from crm.issues.actions.base import (
+    COMMISSIONER,
+    COORDINATOR,
+    ENTERPRISE,
+    HANDLER,
+    LEADER,
+    ROLES,
+    EnterpriseRater,
+)
+from crm.issues.errors import ConflictError, NotAllowed
+from crm.issues.models import STATES, Issue, IssueEvent, IssueUnit
+from crm.issues.notices import send
+
+__all__ = ["ACTION_LABELS", "ROLES", "TABLE", "Action", "EnterpriseRater", "Rule", "State",
+           "allowed_actions", "check", "play_row", "raise_row", "transition"]
 
 
 class State(StrEnum):
@@ -47,57 +71,17 @@ class State(StrEnum):
     CLOSED = "closed"
 
 
-class Action(StrEnum):
-    """Everything a person can do to a problem after it was raised."""
+# Everything a person can do to a problem after it was raised, in table order.
+Action = StrEnum("Action", [(a.name.upper(), a.name) for a in ACTIONS], module=__name__)
+Action.__doc__ = "Everything a person can do to a problem after it was raised."
 
-    DISPATCH = "dispatch"
-    SIGN = "sign"
-    RETURN = "return"
-    REDISPATCH = "redispatch"
-    PROGRESS = "progress"
-    REQUEST_EXTENSION = "request_extension"
-    GRANT_EXTENSION = "grant_extension"
-    REFUSE_EXTENSION = "refuse_extension"
-    PAUSE = "pause"
-    RESUME = "resume"
-    RESOLVE = "resolve"
-    RATE = "rate"
-    REOPEN = "reopen"
-    CLOSE = "close"
-    INSTRUCT = "instruct"
-    SUPERVISE = "supervise"
-    ESCALATE = "escalate"
-    COMMENT = "comment"
-
-
+# Timeline labels: every action's, and those of the entries that are no action.
 ACTION_LABELS = {
     "raise": _l("Raised"),
-    "dispatch": _l("Dispatch"),
-    "sign": _l("Sign for it"),
-    "return": _l("Return"),
-    "redispatch": _l("Re-dispatch"),
-    "progress": _l("Report progress"),
-    "request_extension": _l("Ask for an extension"),
-    "grant_extension": _l("Grant the extension"),
-    "refuse_extension": _l("Refuse the extension"),
-    "pause": _l("Pause (waiting for the enterprise)"),
-    "resume": _l("Resume"),
-    "resolve": _l("Submit the resolution"),
-    "rate": _l("Record the rating"),
-    "reopen": _l("Reopen"),
-    "close": _l("Close the problem"),
-    "instruct": _l("Instruction"),
-    "supervise": _l("Supervise"),
-    "escalate": _l("Escalate to the joint meeting"),
-    "comment": _l("Comment"),
+    **{a.name: a.label for a in ACTIONS},
     "rating_link": _l("Rating link issued"),
     "coop_reply": _l("Cooperation opinion"),
 }
-
-COMMISSIONER, LEADER, HANDLER = "commissioner", "leader", "handler"
-COORDINATOR, ADMIN, ENTERPRISE = "coordinator", "admin", "enterprise"
-# Every role the table knows, including the enterprise contact with a rating link.
-ROLES = (COMMISSIONER, LEADER, HANDLER, COORDINATOR, ADMIN, ENTERPRISE)
 
 
 @dataclass(frozen=True)
@@ -107,86 +91,33 @@ class Rule:
     to: str | tuple[str, ...] | None  # None: unchanged; a tuple: depends on the data
     roles: frozenset[str]
 
-
-TABLE: dict[tuple[str, str], Rule] = {}
-
-
-def _allow(states, action: Action, to, roles) -> None:
-    for state in states:
-        TABLE[(State(state).value, action.value)] = Rule(to, frozenset(roles))
-
-
-_ALL = [s.value for s in State]
-_NOT_CLOSED = [s for s in _ALL if s != State.CLOSED]
-
-_allow(["new"], Action.DISPATCH, "dispatched", {COORDINATOR})
-_allow(["dispatched", "reopened"], Action.SIGN, "in_progress", {HANDLER})
-_allow(["dispatched"], Action.RETURN, "returned", {HANDLER})
-_allow(["returned"], Action.REDISPATCH, "dispatched", {COORDINATOR})
-_allow(["in_progress"], Action.PROGRESS, None, {HANDLER})
-_allow(["in_progress"], Action.REQUEST_EXTENSION, None, {HANDLER})
-_allow(["in_progress", "paused"], Action.GRANT_EXTENSION, None, {COORDINATOR})
-_allow(["in_progress", "paused"], Action.REFUSE_EXTENSION, None, {COORDINATOR})
-_allow(["in_progress"], Action.PAUSE, "paused", {HANDLER})
-_allow(["paused"], Action.RESUME, "in_progress", {HANDLER, COORDINATOR})
-_allow(["in_progress"], Action.RESOLVE, "resolved", {HANDLER})
-_allow(["resolved"], Action.RATE, ("closed", "reopened"), {ENTERPRISE, COMMISSIONER, COORDINATOR})
-_allow(["resolved"], Action.REOPEN, "reopened", {COORDINATOR})
-_allow(_NOT_CLOSED, Action.CLOSE, "closed", {COORDINATOR})
-_allow(_NOT_CLOSED, Action.INSTRUCT, None, {LEADER})
-_allow(["dispatched", "in_progress", "reopened"], Action.SUPERVISE, None, {COORDINATOR})
-_allow(["dispatched", "returned", "in_progress", "paused", "reopened"], Action.ESCALATE, None,
-       {COORDINATOR})
-# Units see a problem from its dispatch on, so they can comment from then on.
-_allow(["new"], Action.COMMENT, None, {COMMISSIONER, LEADER, COORDINATOR})
-_allow(_ALL[1:], Action.COMMENT, None, {COMMISSIONER, LEADER, HANDLER, COORDINATOR})
-
-# Notes add to the timeline without touching the problem, so they neither need nor
-# bump the optimistic-lock version (a 批示 is never refused because someone signed).
-NOTE_ACTIONS = frozenset({Action.COMMENT.value, Action.INSTRUCT.value})
+    def new_state(self, from_state: str, chosen: str | None) -> str:
+        """The state after the action: the one the data ``chosen`` (when the table
+        leaves the choice to the data), else the table's, else unchanged."""
+        if isinstance(self.to, tuple):
+            if chosen not in self.to:
+                raise ValueError(f"the action chose {chosen!r}, not one of {self.to}")
+            return chosen
+        if chosen is not None and chosen != self.to:
+            raise ValueError(f"the action chose {chosen!r}; the table says {self.to!r}")
+        return self.to or from_state
 
 
-class WorkflowError(Exception):
-    """A refused action, with a message for the person."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
-
-
-class NotAllowed(WorkflowError):
-    """The action is not possible in this state, for this person, or on this record."""
-
-
-class InvalidInput(WorkflowError):
-    """The data given with the action is incomplete or wrong (``field`` names it)."""
+def _build_table(actions: tuple[WorkflowAction, ...]) -> dict[tuple[str, str], Rule]:
+    table = {}
+    for action in actions:
+        for state, roles in action.allowed.items():
+            targets = action.to if isinstance(action.to, tuple) else (action.to or state,)
+            for s in (state, *targets):
+                State(s)  # a misspelt state fails at import, not at a person's click
+            if not roles <= set(ROLES):
+                raise ValueError(f"{action.name}: unknown roles {roles - set(ROLES)}")
+            table[(state, action.name)] = Rule(action.to, roles)
+    return table
 
 
-class ConflictError(WorkflowError):
-    """Someone else changed the problem since the person loaded it."""
-
-
-@dataclass
-class EnterpriseRater:
-    """The enterprise contact who opened a valid rating link (not a signed-in user)."""
-
-    name: str | None = None
-    id = None
-    unit_id = None
-
-    @property
-    def display_name(self) -> str:
-        """The contact's name as given, else "the enterprise"."""
-        return self.name or _("The enterprise")
-
-    @property
-    def roles(self) -> set[str]:
-        """Only the pseudo-role ``enterprise``."""
-        return {ENTERPRISE}
-
-    def has_role(self, *roles: str) -> bool:
-        """Like ``User.has_role``."""
-        return ENTERPRISE in roles
+TABLE: dict[tuple[str, str], Rule] = _build_table(ACTIONS)
+NOTE_ACTIONS = frozenset(a.name for a in ACTIONS if a.is_note)
 
 
 def _roles_of(actor) -> set[str]:
@@ -195,8 +126,6 @@ def _roles_of(actor) -> set[str]:
 
 def assignment_roles(actor, issue: Issue) -> set[str]:
     """The 包联 roles ``actor`` holds on the problem's enterprise now (one query)."""
-    from crm.liaisons.models import Assignment
-
     if actor is None or actor.id is None or issue.enterprise_id is None:
         return set()
     return set(db.session.scalars(
@@ -206,8 +135,6 @@ def assignment_roles(actor, issue: Issue) -> set[str]:
 
 
 def _coop_unit(actor, issue: Issue) -> bool:
-    from crm.issues.models import IssueUnit
-
     if actor.unit_id is None:
         return False
     return db.session.get(IssueUnit, (issue.id, actor.unit_id)) is not None
@@ -232,37 +159,25 @@ def in_scope(role: str, action: str, issue: Issue, actor, assigned: set[str]) ->
     return False
 
 
-def precondition(action: str, issue: Issue, now: datetime) -> str | None:
-    """A record condition beyond the table; the refusal message, or None."""
-    if action == Action.RETURN and issue.is_redispatched:
-        return _("The coordinator re-dispatched this problem; it can no longer be returned.")
-    if action == Action.REQUEST_EXTENSION:
-        if issue.extension_requested_until is not None:
-            return _("An extension request is already waiting for a decision.")
-        if issue.due_at is None or now >= issue.due_at:
-            return _("An extension can only be requested before the due time.")
-    if action in (Action.GRANT_EXTENSION, Action.REFUSE_EXTENSION) \
-            and issue.extension_requested_until is None:
-        return _("There is no extension request to decide.")
-    if action == Action.ESCALATE and issue.is_escalated:
-        return _("This problem is already escalated to the next joint meeting.")
-    return None
-
-
 def check(issue: Issue, action: str, actor, now: datetime | None = None,
           assigned: set[str] | None = None) -> Rule:
-    """The rule that allows ``actor`` to do ``action`` now; raises NotAllowed otherwise."""
+    """The rule that allows ``actor`` to do ``action`` now; raises NotAllowed otherwise.
+
+    ``assigned`` (the actor's 包联 roles on the enterprise) is read only when a leader's
+    or a commissioner's role is in question, unless the caller read it already.
+    """
     now = now or utcnow()
     rule = TABLE.get((issue.state, action))
     if rule is None:
         raise NotAllowed(_("This is not possible while the problem is “%(state)s”.",
                            state=STATES.get(issue.state, issue.state)))
-    if assigned is None:
-        assigned = assignment_roles(actor, issue)
     roles = rule.roles & _roles_of(actor)
+    if assigned is None:
+        assigned = (assignment_roles(actor, issue) if roles & {LEADER, COMMISSIONER}
+                    else set())
     if not any(in_scope(role, action, issue, actor, assigned) for role in roles):
         raise NotAllowed(_("You are not allowed to do this on this problem."))
-    message = precondition(action, issue, now)
+    message = BY_NAME[action].refusal(issue, now)
     if message:
         raise NotAllowed(message)
     return rule
@@ -273,21 +188,19 @@ def allowed_actions(issue: Issue, actor, now: datetime | None = None) -> list[st
     now = now or utcnow()
     assigned = assignment_roles(actor, issue)
     out = []
-    for action in Action:
-        if (issue.state, action.value) not in TABLE:
+    for action in ACTIONS:
+        if (issue.state, action.name) not in TABLE:
             continue
         try:
-            check(issue, action.value, actor, now, assigned)
+            check(issue, action.name, actor, now, assigned)
         except NotAllowed:
             continue
-        out.append(action.value)
+        out.append(action.name)
     return out
 
 
 def last_actor_name(issue_id: int) -> str:
     """Who made the latest change to a problem (for the conflict message)."""
-    from crm.auth.models import User
-
     row = db.session.execute(
         select(User.display_name, IssueEvent.actor_name)
         .select_from(IssueEvent).outerjoin(User, User.id == IssueEvent.actor_id)
@@ -305,55 +218,142 @@ def conflict_message(issue_id: int) -> str:
 
 
 def transition(issue: Issue, action: str, actor, expected_version: int | str | None = None,
-               *, now: datetime | None = None, **data) -> IssueEvent:
+               *, now: datetime | None = None, notify: bool = True, flush: bool = True,
+               **data) -> IssueEvent:
     """Do ``action`` on ``issue`` as ``actor``: the only writer of ``Issue.state``.
 
     Checks the optimistic-lock version (``expected_version`` is the version the person
-    saw), the table, the actor's roles on this record and the record conditions; applies
-    the action (clock fields through ``crm.issues.deadlines``); writes the IssueEvent;
-    sends the notices. Every check runs before the first change, so a refused action
-    leaves nothing behind; a conflict found at the flush rolls the session back.
-    Flushes; the caller commits.
+    saw), the table, the actor's roles on this record and the record conditions; has
+    the action object check its data and change the problem (clock fields through
+    ``crm.issues.deadlines``); sets the state; writes the IssueEvent; sends the notices.
+    Every check runs before the first change, so a refused action leaves nothing
+    behind; a conflict found at a flush rolls the session back. Flushes; the caller
+    commits.
 
-    Raises NotAllowed, InvalidInput or ConflictError (all WorkflowError).
+    ``now`` is the instant of the action (default: the clock). The generators pass the
+    instants of their script with ``notify=False``, since a history that is loaded is
+    not news to anyone (the demo writes the few bell entries it shows itself), and
+    ``flush=False``: the changes and the event then wait in the session for the
+    caller's flush (a generator playing a county's thousands of steps under
+    ``no_autoflush`` writes them in a few statements); notices need the flushed event,
+    so there are none then.
+
+    Raises NotAllowed, InvalidInput or ConflictError (all ``crm.issues.errors``).
     """
-    from crm.issues import actions
-
+    if notify and not flush:
+        raise ValueError("notices need the flushed event: flush=False goes with notify=False")
     now = now or utcnow()
-    action = str(action)
-    if action not in Action.__members__.values():
+    act = BY_NAME.get(str(action))
+    if act is None:
         raise NotAllowed(_("Unknown action."))
-    if expected_version not in (None, "") and action not in NOTE_ACTIONS:
+    if expected_version not in (None, "") and not act.is_note:
         try:
             expected = int(expected_version)
         except (TypeError, ValueError):
             expected = -1
         if expected != issue.version:
             raise ConflictError(conflict_message(issue.id))
-    rule = check(issue, action, actor, now)
-    outcome = actions.validate(action, issue, actor, now, data)
+    rule = check(issue, act.name, actor, now)
+    outcome = act.validate(issue, actor, now, data)
     from_state = issue.state
     try:
-        to_state = actions.apply(action, issue, actor, now, outcome)
-        if to_state is None:
-            to_state = rule.to if isinstance(rule.to, str) else from_state
+        to_state = rule.new_state(from_state, act.apply(issue, actor, now, outcome))
         if to_state != from_state:
             issue.state = to_state
-        if action not in NOTE_ACTIONS:
+        act.after(issue, actor, now, outcome)
+        if not act.is_note:
             issue.updated_at = now  # bumps the version: stale pages then conflict
         event = IssueEvent(
             issue_id=issue.id, at=now, actor_id=getattr(actor, "id", None),
             actor_name=actor.name if isinstance(actor, EnterpriseRater) else None,
-            action=action, from_state=from_state,
+            action=act.name, from_state=from_state,
             to_state=to_state if to_state != from_state else None,
             text=outcome.text, data=outcome.event_data or None)
         db.session.add(event)
-        db.session.flush()
+        if flush:
+            db.session.flush()
     except StaleDataError:
         # Another transaction changed the row since it was read: this unit of work
         # cannot go on, so it is rolled back here (nothing of it is written) and the
         # person is told who made the change.
         db.session.rollback()
         raise ConflictError(conflict_message(issue.id)) from None
-    actions.notify_for(action, issue, actor, outcome, event, local_today())
+    if notify:
+        exclude = {actor.id} if getattr(actor, "id", None) else set()
+        send(issue, act.notices(issue, actor, outcome), key=f"event:{event.id}",
+             exclude=exclude)
     return event
+
+
+# -- the bulk path ---------------------------------------------------------------------------
+
+class _RowActor(NamedTuple):
+    """Who acts in a bulk load: known by id (or, for the enterprise, by name)."""
+
+    id: int | None
+    name: str | None = None
+
+
+class _RowView:
+    """An ``issues`` row (a dict) seen as a problem by the action objects' ``apply``: a
+    missing column reads as NULL. The state is written by ``play_row`` alone."""
+
+    __slots__ = ("_row",)
+
+    def __init__(self, row: dict):
+        object.__setattr__(self, "_row", row)
+
+    def __getattr__(self, name: str):
+        return self._row.get(name)
+
+    def __setattr__(self, name: str, value) -> None:
+        if name == "state":
+            raise AttributeError("only the workflow writes the state")
+        self._row[name] = value
+
+
+def raise_row(at: datetime, actor_id: int | None, text: str | None = None,
+              data: dict | None = None, **columns) -> tuple[dict, dict]:
+    """A problem raised at ``at`` as a plain ``issues`` row (state ``new``) and its raise
+    event, for a bulk loader that writes rows itself (``crm.seed``). ``columns`` are
+    the row's other columns (an explicit ``id`` among them)."""
+    row = dict(columns, raised_at=at, raised_by_id=actor_id, state=State.NEW.value,
+               updated_at=at)
+    event = dict(issue_id=row.get("id"), at=at, actor_id=actor_id, actor_name=None,
+                 action="raise", from_state=None, to_state=State.NEW.value, text=text,
+                 data=data)
+    return row, event
+
+
+def play_row(row: dict, action: str, at: datetime, actor_id: int | None = None, *,
+             actor_name: str | None = None, text: str | None = None, **values) -> dict:
+    """Play ``action`` on a plain ``issues`` row at ``at``: ``transition`` for a bulk
+    loader that checks no person and reads nothing.
+
+    The table and the action's record conditions still hold (NotAllowed otherwise), and
+    the action object changes the row's fields and says the new state exactly as in
+    ``transition``. ``values`` are what the action's ``validate`` would have read: for a
+    dispatch ``unit`` and ``category`` (objects with ``id`` and ``name``), ``level``,
+    ``coop`` (units), ``limits``, ``due_day``, ``cal``; for a rating ``rating``,
+    ``channel``, ``contact`` (and ``limits`` and ``cal`` below 3, for the reopen).
+    Nothing outside the row is written (no cooperating unit, no notice). Returns the
+    event row (without id).
+    """
+    act = BY_NAME[action]
+    from_state = row["state"]
+    rule = TABLE.get((from_state, action))
+    if rule is None:
+        raise NotAllowed(f"{action} is not possible while the problem is {from_state}")
+    message = act.refusal(_RowView(row), at)
+    if message:
+        raise NotAllowed(message)
+    outcome = Outcome(text=text, values=values)
+    chosen = act.apply(_RowView(row), _RowActor(actor_id, actor_name), at, outcome)
+    to_state = rule.new_state(from_state, chosen)
+    row["state"] = to_state
+    if not act.is_note:
+        row["updated_at"] = at
+    return dict(issue_id=row.get("id"), at=at, actor_id=actor_id, actor_name=actor_name,
+                action=act.name, from_state=from_state,
+                to_state=to_state if to_state != from_state else None, text=text,
+                data=outcome.event_data or None)

@@ -12,7 +12,8 @@ from crm.core import audit
 from crm.core.timeutil import local_today
 from crm.enterprises.models import Enterprise
 from crm.extensions import db
-from crm.liaisons.models import Policy, Visit, VisitPolicy, visit_visibility
+from crm.liaisons import permissions
+from crm.liaisons.models import Policy, Visit, VisitPolicy
 from crm.liaisons.policies import matching_policies, policy_fits, valid_policies
 
 POLICY_FIELDS = ("title", "category", "issuer", "summary", "link", "industries", "scales",
@@ -95,7 +96,7 @@ def deliveries_of(policy: Policy, user, limit: int = 200) -> list[EnterpriseDeli
         select(Enterprise.id, Enterprise.name, func.count(Visit.id), func.max(Visit.visit_date))
         .join(Visit, Visit.enterprise_id == Enterprise.id)
         .join(VisitPolicy, VisitPolicy.visit_id == Visit.id)
-        .where(VisitPolicy.policy_id == policy.id, visit_visibility(user))
+        .where(VisitPolicy.policy_id == policy.id, permissions.visibility(user))
         .group_by(Enterprise.id, Enterprise.name)
         .order_by(func.max(Visit.visit_date).desc(), Enterprise.name).limit(limit))
     return [EnterpriseDelivery(*r) for r in rows]

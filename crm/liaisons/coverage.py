@@ -43,9 +43,9 @@ from sqlalchemy import (
 
 from crm.auth.models import User
 from crm.core.timeutil import local_today, week_start
-from crm.enterprises.models import Enterprise
+from crm.enterprises.models import Assignment, Enterprise
 from crm.extensions import db
-from crm.liaisons.models import Assignment, Visit
+from crm.liaisons.models import Visit
 
 PERIOD_KINDS = ("week", "month", "quarter")
 COMMISSIONER_ROLES = ("commissioner",)

@@ -11,9 +11,10 @@ from crm.auth.models import Unit, User
 from crm.auth.permissions import role_required
 from crm.core.downloads import XLSX_MIME, send_download
 from crm.core.timeutil import local_today
-from crm.enterprises.models import Enterprise, can_view_enterprise
+from crm.enterprises import permissions as enterprise_permissions
+from crm.enterprises.models import Enterprise
 from crm.extensions import MAX_PAGE, db
-from crm.liaisons import catalogue, queries, services
+from crm.liaisons import catalogue, permissions, queries
 from crm.liaisons.coverage import coverage, parse_period, stale_enterprises, weekly_coverage
 from crm.liaisons.export import EXPORT_LIMIT, visits_workbook
 from crm.liaisons.forms import VisitFilterForm
@@ -75,12 +76,12 @@ def export():
 def enterprise_visits(enterprise_id: int):
     """One enterprise's visits and the policies that fit it (linked from its page)."""
     enterprise = db.get_or_404(Enterprise, enterprise_id)
-    if not can_view_enterprise(current_user, enterprise):
+    if not enterprise_permissions.can_view(current_user, enterprise):
         abort(404)
     history, total = queries.visit_history(enterprise, current_user, limit=50)
     return render_template(
         "liaisons/enterprise.html", enterprise=enterprise, visit_history=history,
-        visit_total=total, can_log=services.can_log_visit(current_user, enterprise),
+        visit_total=total, can_log=permissions.can_log(current_user, enterprise),
         policy_rows=catalogue.enterprise_policies(enterprise),
         delivered_total=catalogue.delivered_to_enterprise(enterprise))
 

@@ -1,4 +1,4 @@
-"""Assignments (包联), leaders' away periods, visits and the policy catalogue."""
+"""Visits (入企走访) with their deliveries and photos, and the policy catalogue."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -13,18 +13,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from crm.core.timeutil import utcnow
 from crm.extensions import db
 
-ASSIGNMENT_ROLES = {
-    "leader_a": _l("Leader (A)"),
-    "leader_b": _l("Leader (B)"),
-    "commissioner": _l("Commissioner"),
-}
 VISIT_MODES = {
     "onsite": _l("On site"),
     "phone": _l("By phone"),
@@ -49,60 +43,6 @@ POLICY_CATEGORIES = {
     "finance": _l("Financial support"),
     "other": _l("Other"),
 }
-
-
-class Assignment(db.Model):
-    """One person's 包联 role for one enterprise over a period.
-
-    History is kept: reassigning sets ``end_date`` on the old row and adds a new
-    one. A partial unique index allows one active ``leader_a`` per enterprise.
-    """
-
-    __tablename__ = "assignments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    role: Mapped[str] = mapped_column(String(20))
-    start_date: Mapped[date]
-    end_date: Mapped[Optional[date]]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-
-    enterprise = relationship("Enterprise", lazy="raise_on_sql")
-    user = relationship("User", foreign_keys=[user_id], lazy="raise_on_sql")
-
-    __table_args__ = (
-        CheckConstraint("role IN ('leader_a', 'leader_b', 'commissioner')", name="role"),
-        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="period"),
-        Index(
-            "uq_assignments_active_leader_a",
-            "enterprise_id",
-            unique=True,
-            sqlite_where=text("role = 'leader_a' AND end_date IS NULL"),
-            postgresql_where=text("role = 'leader_a' AND end_date IS NULL"),
-        ),
-        Index("ix_assignments_user_active", "user_id", "role", "end_date"),
-    )
-
-    @property
-    def is_active(self) -> bool:
-        return self.end_date is None
-
-
-class LeaderAbsence(db.Model):
-    """A period during which leader A is away and leader B acts (receives A's notices)."""
-
-    __tablename__ = "leader_absences"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    start_date: Mapped[date]
-    end_date: Mapped[date]
-    note: Mapped[Optional[str]] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    __table_args__ = (CheckConstraint("end_date >= start_date", name="period"),)
 
 
 class Policy(db.Model):
@@ -229,30 +169,4 @@ class VisitPhoto(db.Model):
 
     __table_args__ = (
         CheckConstraint("content_type IN ('image/jpeg', 'image/png')", name="content_type"),
-    )
-
-
-def visit_visibility(user):
-    """SQL condition on ``Visit``: coordinators/admins all; others the visits of
-    enterprises they are or were assigned to, and their own."""
-    if user.sees_all:
-        return db.true()
-    assigned = db.select(Assignment.enterprise_id).where(Assignment.user_id == user.id)
-    return Visit.enterprise_id.in_(assigned) | (Visit.author_id == user.id)
-
-
-def visible_visits(user):
-    """``select(Visit)`` filtered to what ``user`` may see."""
-    return db.select(Visit).where(visit_visibility(user))
-
-
-def can_view_visit(user, visit: Visit) -> bool:
-    """Record-level check for a visit page or photo; agrees with ``visible_visits``."""
-    return (
-        db.session.scalar(
-            db.select(db.func.count()).select_from(Visit).where(
-                Visit.id == visit.id, visit_visibility(user)
-            )
-        )
-        > 0
     )

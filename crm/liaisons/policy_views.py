@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from crm.auth.permissions import role_required
+from crm.enterprises.models import INDUSTRIES, OWNERSHIPS, SCALES
 from crm.extensions import db
 from crm.liaisons import catalogue
 from crm.liaisons.models import POLICY_CATEGORIES, Policy
@@ -18,8 +19,6 @@ READ_ROLES = ("coordinator", "admin", "leader", "commissioner")
 
 def _labels(policy: Policy) -> dict[str, list[str]]:
     """Eligibility codes turned into labels for the page."""
-    from crm.enterprises.models import INDUSTRIES, OWNERSHIPS, SCALES
-
     def names(codes, table):
         return [str(table.get(c, c)) if table else c for c in (codes or "").split(",") if c]
 
@@ -63,7 +62,6 @@ def policy_new():
     form = PolicyForm()
     if form.validate_on_submit():
         policy = catalogue.save_policy(None, form.to_data(), current_user)
-        db.session.commit()
         flash(_("Policy added to the catalogue."), "success")
         return redirect(url_for("liaisons.policy_detail", policy_id=policy.id))
     return render_template("liaisons/policy_form.html", form=form, policy=None)
@@ -79,7 +77,6 @@ def policy_edit(policy_id: int):
         form.load(policy)
     if form.validate_on_submit():
         catalogue.save_policy(policy, form.to_data(), current_user)
-        db.session.commit()
         flash(_("Policy saved."), "success")
         return redirect(url_for("liaisons.policy_detail", policy_id=policy.id))
     return render_template("liaisons/policy_form.html", form=form, policy=policy)

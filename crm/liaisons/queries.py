@@ -11,9 +11,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from crm.auth.models import Unit, User
 from crm.core.timeutil import local_today, utcnow
-from crm.enterprises.models import Enterprise
+from crm.enterprises.models import Assignment, Enterprise
 from crm.extensions import db
 from crm.issues.models import OPEN_STATES, Issue
+from crm.liaisons import permissions
 from crm.liaisons.coverage import (
     STALE_DAYS,
     Coverage,
@@ -22,13 +23,7 @@ from crm.liaisons.coverage import (
     stale_enterprises,
     weekly_coverage,
 )
-from crm.liaisons.models import (
-    Assignment,
-    Visit,
-    VisitPhoto,
-    VisitPolicy,
-    visible_visits,
-)
+from crm.liaisons.models import Visit, VisitPhoto, VisitPolicy
 
 
 @dataclass
@@ -135,7 +130,7 @@ def _list_options(stmt):
 def visit_history(enterprise, user, limit: int = 10) -> tuple[list[VisitRow], int]:
     """The latest ``limit`` visits of ``enterprise`` that ``user`` may see, and how many
     there are in all (for "show all")."""
-    base = visible_visits(user).where(Visit.enterprise_id == enterprise.id)
+    base = permissions.visible(select(Visit), user).where(Visit.enterprise_id == enterprise.id)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     visits = list(db.session.scalars(_list_options(
         base.order_by(Visit.visit_date.desc(), Visit.id.desc()).limit(limit))).unique())
@@ -144,7 +139,7 @@ def visit_history(enterprise, user, limit: int = 10) -> tuple[list[VisitRow], in
 
 def filtered_visits(user, filters: dict):
     """``select(Visit)`` of the visits ``user`` may see that match the list filters."""
-    stmt = visible_visits(user)
+    stmt = permissions.visible(select(Visit), user)
     if filters.get("q"):
         q = filters["q"]
         like = f"%{q}%"

@@ -5,8 +5,6 @@ Functions take domain objects and an explicit ``actor``; they flush, never commi
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -14,16 +12,15 @@ from sqlalchemy.orm import selectinload
 
 from crm.core import audit
 from crm.core.timeutil import utcnow
-from crm.enterprises.models import is_current_assignee
+from crm.enterprises.services import update_enterprise
 from crm.extensions import db
 from crm.issues.models import Category, Issue
 from crm.issues.services import raise_issue
 from crm.liaisons.models import Policy, Visit, VisitFactor, VisitPhoto
+from crm.liaisons.permissions import EDIT_DAYS, can_edit, can_log
 
-EDIT_DAYS = 7  # the author may correct a visit for a week; a coordinator at any time
 VISIT_FIELDS = ("visit_date", "mode", "companions", "services", "status_seen", "summary",
                 "next_step", "late_reason", "latitude", "longitude")
-LOGGING_ROLES = ("commissioner", "leader_a", "leader_b")
 
 
 class VisitError(Exception):
@@ -32,21 +29,6 @@ class VisitError(Exception):
 
 class VisitConflict(VisitError):
     """The submission clashes with data stored meanwhile (another edit, a reused id)."""
-
-
-def can_log_visit(user, enterprise) -> bool:
-    """Commissioners and leaders currently assigned to ``enterprise`` log its visits;
-    coordinators may enter one on paper's behalf."""
-    return user.has_role("coordinator") or is_current_assignee(user, enterprise,
-                                                                roles=LOGGING_ROLES)
-
-
-def can_edit_visit(user, visit: Visit, now: datetime | None = None) -> bool:
-    """The author within ``EDIT_DAYS`` days of entering it; a coordinator at any time."""
-    if user.has_role("coordinator"):
-        return True
-    now = now or utcnow()
-    return visit.author_id == user.id and now - visit.created_at <= timedelta(days=EDIT_DAYS)
 
 
 def active_categories() -> list[Category]:
@@ -98,24 +80,9 @@ def _raise_problems(enterprise, visit: Visit, problems, actor) -> list[Issue]:
             for p in problems]
 
 
-def _begin_write() -> None:
-    """On SQLite, open the transaction explicitly before the SAVEPOINT below.
-
-    pysqlite only begins a transaction before INSERT/UPDATE/DELETE, so a SAVEPOINT sent
-    first would itself be the outermost transaction and its RELEASE would commit the
-    visit alone. BEGIN IMMEDIATE also takes the write lock now, so two submits of the same
-    visit queue up here and the second one finds the first. PostgreSQL needs nothing.
-    """
-    conn = db.session.connection()
-    if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def _note_status_seen(enterprise, visit: Visit, actor) -> None:
     """The operating status seen on the latest visit becomes the enterprise's status,
     so nobody enters the same fact twice (audited as an enterprise update)."""
-    from crm.enterprises.services import update_enterprise
-
     if not visit.status_seen or visit.status_seen == enterprise.status:
         return
     later = db.session.scalar(select(func.count()).select_from(Visit).where(
@@ -132,14 +99,13 @@ def record_visit(enterprise, data: dict, actor, prechecked: bool = False
     Idempotent on ``data["client_uuid"]``: a retry, a double tap or a parallel request
     with the same id returns the stored visit and raises no problem twice. Returns
     (visit, problems raised now, created?). ``prechecked``: the caller has just checked
-    ``can_log_visit`` and looked the id up with ``existing_submission`` (the visit form
+    ``permissions.can_log`` and looked the id up with ``existing_submission`` (the visit form
     does, to answer a retry before validating); a request that raced past that lookup
     still ends on the unique id below.
     """
-    if not prechecked and not can_log_visit(actor, enterprise):
+    if not prechecked and not can_log(actor, enterprise):
         raise VisitError(_("This enterprise is not assigned to you, so you cannot log a "
                            "visit for it."))
-    _begin_write()
     if not prechecked:
         existing = existing_submission(data["client_uuid"], enterprise, actor)
         if existing is not None:
@@ -154,7 +120,10 @@ def record_visit(enterprise, data: dict, actor, prechecked: bool = False
     visit.photos = [_photo(p) for p in data.get("photos") or []]
     try:
         # Only the visit row is inside the savepoint: when a parallel request with the
-        # same id committed first, PostgreSQL raises here and we read its visit instead.
+        # same id committed first, the unique id raises here and we read its visit
+        # instead. The savepoint sits inside the request's transaction on both databases
+        # (on SQLite the engine begins it: crm/core/transactions.py), so the rest of the
+        # visit is committed, or rolled back, with it.
         with db.session.begin_nested():
             db.session.add(visit)
             db.session.flush()
@@ -194,7 +163,7 @@ def update_visit(visit: Visit, data: dict, actor, *, token: str | None = None
     ``token`` is the ``version_token`` the form was built with; when the visit changed
     since, ``VisitConflict`` is raised and nothing is written.
     """
-    if not can_edit_visit(actor, visit):
+    if not can_edit(actor, visit):
         raise VisitError(_("You can no longer change this visit: the author may edit it "
                            "for %(days)d days, a coordinator at any time.", days=EDIT_DAYS))
     if token is not None and token != version_token(visit):

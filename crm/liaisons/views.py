@@ -33,7 +33,7 @@ from crm.core.timeutil import local_today, to_local, week_start
 from crm.enterprises.models import STATUSES, Enterprise
 from crm.extensions import db
 from crm.issues.models import STATES as ISSUE_STATES
-from crm.liaisons import catalogue, queries, services
+from crm.liaisons import catalogue, permissions, queries, services
 from crm.liaisons.coverage import coverage, period_for, stale_enterprises
 from crm.liaisons.forms import VisitForm
 from crm.liaisons.models import (
@@ -42,7 +42,6 @@ from crm.liaisons.models import (
     VISIT_MODES,
     Visit,
     VisitPhoto,
-    can_view_visit,
 )
 
 bp = Blueprint("liaisons", __name__)
@@ -130,13 +129,10 @@ def _initial(visit: Visit) -> dict:
     return data
 
 
-def _saved(visit: Visit, issues, created: bool, commit: bool = False):
-    """Answer a successful (or repeated) submit; with ``commit``, commit first — the
-    answer's facts are read before, so nothing is loaded again after the commit."""
+def _saved(visit: Visit, issues, created: bool):
+    """Answer a successful (or repeated) submit (committed at the end of the request)."""
     visit_id, numbers = visit.id, [i.number for i in issues]
     mine = current_user.has_role("commissioner") and visit.author_id == current_user.id
-    if commit:
-        db.session.commit()
     if not created:
         message = _("This visit had already been saved; it was not saved twice.")
     elif numbers:
@@ -170,7 +166,7 @@ def _form_page(form: VisitForm, enterprise, visit: Visit | None = None, error: s
 def new_visit(enterprise_id: int):
     """Log a visit (the enterprise page's QR code opens this). Idempotent submit."""
     enterprise = db.get_or_404(Enterprise, enterprise_id)
-    if not services.can_log_visit(current_user, enterprise):
+    if not permissions.can_log(current_user, enterprise):
         return refuse(_("%(name)s is not assigned to you, so you cannot log a visit for it. "
                         "If this is wrong, ask the coordinator to check the assignment.",
                         name=enterprise.name))
@@ -187,7 +183,7 @@ def new_visit(enterprise_id: int):
                                                        prechecked=True)
     except services.VisitError as exc:
         return _form_page(form, enterprise, error=str(exc))
-    return _saved(visit, issues, created, commit=True)
+    return _saved(visit, issues, created)
 
 
 @bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])
@@ -195,11 +191,11 @@ def new_visit(enterprise_id: int):
 def edit(visit_id: int):
     """Correct a visit: the author within 7 days, a coordinator at any time."""
     visit = services.load_for_edit(visit_id)
-    if visit is None or not can_view_visit(current_user, visit):
+    if visit is None or not permissions.can_view(current_user, visit):
         abort(404)
-    if not services.can_edit_visit(current_user, visit):
+    if not permissions.can_edit(current_user, visit):
         return refuse(_("You can no longer change this visit: the author may edit it for "
-                        "%(days)d days, a coordinator at any time.", days=services.EDIT_DAYS))
+                        "%(days)d days, a coordinator at any time.", days=permissions.EDIT_DAYS))
     form = _visit_form(visit.enterprise, visit)
     if request.method != "POST" or not form.validate():
         return _form_page(form, visit.enterprise, visit)
@@ -208,7 +204,6 @@ def edit(visit_id: int):
                                                token=form.version_token.data)
     except services.VisitError as exc:
         return _form_page(form, visit.enterprise, visit, error=str(exc))
-    db.session.commit()
     message = _("Changes saved.")
     if issues:
         message += " " + _("Problems registered: %(numbers)s.",
@@ -225,12 +220,12 @@ def edit(visit_id: int):
 def detail(visit_id: int):
     """One visit: the four deliveries, problems raised, photos, location."""
     visit = queries.visit_detail(visit_id)
-    if visit is None or not can_view_visit(current_user, visit):
+    if visit is None or not permissions.can_view(current_user, visit):
         abort(404)
     edited = (visit.updated_at - visit.created_at).total_seconds() > 60
     return render_template("liaisons/detail.html", visit=visit, edited=edited,
                            issues=queries.visit_issues(visit),
-                           can_edit=services.can_edit_visit(current_user, visit))
+                           can_edit=permissions.can_edit(current_user, visit))
 
 
 @bp.route("/photos/<int:photo_id>")
@@ -247,7 +242,7 @@ def photo(photo_id: int):
     item = db.session.scalar(select(VisitPhoto).where(VisitPhoto.id == photo_id)
                              .options(undefer(VisitPhoto.data)))
     visit = db.session.get(Visit, item.visit_id) if item is not None else None
-    if visit is None or not can_view_visit(current_user, visit):
+    if visit is None or not permissions.can_view(current_user, visit):
         abort(404)
     ext = "jpg" if item.content_type == "image/jpeg" else "png"
     name = _("%(enterprise)s-visit %(day)s-photo %(n)d.%(ext)s",

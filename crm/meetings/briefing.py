@@ -13,7 +13,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from flask import current_app, render_template
+from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from crm.meetings.packets import packet_context, packet_title
 
 # Relative URLs in packet templates resolve against this base; only its /static/ path
 # is ever answered, from the app's own static folder.
@@ -53,8 +56,6 @@ class RenderedPDF:
 
 def html_to_pdf(html: str) -> RenderedPDF:
     """Lay out ``html`` with WeasyPrint and write the PDF (fonts subset and embedded)."""
-    from weasyprint import HTML
-
     fetcher = StaticOnlyFetcher(current_app.static_folder)
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
     return RenderedPDF(document.write_pdf(), len(document.pages))
@@ -63,8 +64,6 @@ def html_to_pdf(html: str) -> RenderedPDF:
 def briefing_html(briefing) -> str:
     """The final HTML of ``briefing``: context from ``crm.meetings.packets``, one template
     per kind under ``templates/meetings/briefing/``."""
-    from crm.meetings.packets import packet_context
-
     context = packet_context(briefing)
     return render_template(f"meetings/briefing/{briefing.kind}.html", **context)
 
@@ -76,6 +75,4 @@ def render_briefing(briefing) -> RenderedPDF:
 
 def pdf_filename(briefing) -> str:
     """A readable Chinese download name, e.g. ``2026年第11次联席会议材料-v2.pdf``."""
-    from crm.meetings.packets import packet_title
-
     return f"{packet_title(briefing)}-v{briefing.version}.pdf"

@@ -9,15 +9,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
-from crm import MAX_ROW_ID
 from crm.auth.models import User
 from crm.auth.permissions import role_required
+from crm.core import transactions
+from crm.config import MAX_ROW_ID
 from crm.core.downloads import XLSX_MIME, send_download
 from crm.extensions import db
-from crm.meetings import briefings
+from crm.meetings import briefings, permissions, tasks
 from crm.meetings.briefing import pdf_filename
-from crm.meetings.models import Briefing, Meeting
-from crm.meetings.packets import packet_title
+from crm.meetings.models import BRIEFING_STATES, Briefing, Meeting
+from crm.meetings.packets import packet_context, packet_title
+from crm.meetings.tables import packet_workbook
 
 bp = Blueprint("briefings", __name__)
 
@@ -30,36 +32,31 @@ DISPATCH_MESSAGES = {
 }
 
 
-def can_see(user, briefing: Briefing) -> bool:
-    """Coordinators and admins see every packet; a leader sees their own portfolio and
-    the meeting packets (leaders attend the meetings)."""
-    if user.sees_all:
-        return True
-    if briefing.kind == "portfolio":
-        return briefing.leader_id == user.id
-    return user.has_role("leader")
-
-
 def _load(briefing_id: int) -> Briefing:
     briefing = db.session.scalar(
         select(Briefing).where(Briefing.id == briefing_id).options(defer(Briefing.pdf))
     )
-    if briefing is None or not can_see(current_user, briefing):
+    if briefing is None or not permissions.can_view(current_user, briefing):
         abort(404)
     return briefing
 
 
-def _dispatch_and_show(briefing_id: int):
-    """Send a committed, pending packet to the queue and show its page."""
-    message = DISPATCH_MESSAGES[briefings.dispatch(briefing_id)]()
+def _dispatch(briefing_id: int) -> None:
+    """Send the committed, pending packet to the queue and say how it goes."""
+    message = DISPATCH_MESSAGES[tasks.dispatch(briefing_id)]()
     if message:
         flash(message, "info")
+
+
+def _dispatch_and_show(briefing_id: int):
+    """Show the packet's page; the packet goes to the queue only once the request has
+    committed its pending row (a worker must find it): commit, then enqueue."""
+    transactions.after_commit(_dispatch, briefing_id)
     return redirect(url_for("briefings.detail", briefing_id=briefing_id))
 
 
 def _start(kind: str, *, meeting=None, leader=None):
     briefing = briefings.request_briefing(kind, current_user, meeting=meeting, leader=leader)
-    db.session.commit()
     return _dispatch_and_show(briefing.id)
 
 
@@ -113,18 +110,15 @@ def for_portfolio():
 @login_required
 def detail(briefing_id: int):
     """The job's state; the page refreshes itself while the packet is being made."""
-    if briefings.reap_stale():
-        db.session.commit()
+    briefings.reap_stale()
     briefing = _load(briefing_id)
-    history = db.session.scalars(
+    history = db.session.scalars(permissions.visible(
         select(Briefing).options(defer(Briefing.pdf)).where(
             Briefing.kind == briefing.kind,
             Briefing.meeting_id == briefing.meeting_id if briefing.meeting_id
             else Briefing.leader_id == briefing.leader_id,
-        ).order_by(Briefing.version.desc())
+        ), current_user).order_by(Briefing.version.desc())
     ).all()
-    from crm.meetings.models import BRIEFING_STATES
-
     return render_template("meetings/briefing_detail.html", briefing=briefing, history=history,
                            title=packet_title(briefing), briefing_states=BRIEFING_STATES)
 
@@ -150,7 +144,6 @@ def retry(briefing_id: int):
     except briefings.BriefingError:
         flash(_("Only a failed packet can be retried."), "warning")
         return redirect(url_for("briefings.detail", briefing_id=briefing.id))
-    db.session.commit()
     return _dispatch_and_show(briefing.id)
 
 
@@ -164,7 +157,6 @@ def make_final(briefing_id: int):
     except briefings.BriefingError:
         flash(_("Only a finished packet can be made final."), "warning")
     else:
-        db.session.commit()
         flash(_("Version %(v)d is now final.", v=briefing.version), "success")
     return redirect(url_for("briefings.detail", briefing_id=briefing.id))
 
@@ -173,9 +165,6 @@ def make_final(briefing_id: int):
 @login_required
 def tables(briefing_id: int):
     """The packet's tables as a spreadsheet, computed now from the same functions."""
-    from crm.meetings.packets import packet_context
-    from crm.meetings.tables import packet_workbook
-
     briefing = _load(briefing_id)
     data = packet_workbook(packet_context(briefing, full_lists=True))
     suffix = _("tables")

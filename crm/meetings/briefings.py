@@ -1,18 +1,19 @@
-"""Requesting, dispatching, finalising and reaping packet (Briefing) jobs."""
+"""Requesting, retrying, finalising and reaping packet (Briefing) jobs. These flush and
+never commit; sending a committed packet to the queue is ``crm.meetings.tasks.dispatch``."""
 from __future__ import annotations
 
-import logging
 from datetime import timedelta, timezone
 
 from flask import current_app
+from redis.exceptions import RedisError
+from rq.job import Job
 from sqlalchemy import func, select
 
 from crm.core import audit
 from crm.core.timeutil import utcnow
 from crm.extensions import db
+from crm.jobs import redis_connection
 from crm.meetings.models import Briefing
-
-log = logging.getLogger(__name__)
 
 
 class BriefingError(Exception):
@@ -20,8 +21,8 @@ class BriefingError(Exception):
 
 
 def request_briefing(kind: str, actor, *, meeting=None, leader=None) -> Briefing:
-    """Create the next version of a packet in state ``pending`` (the caller commits,
-    then calls ``dispatch``)."""
+    """Create the next version of a packet in state ``pending`` (once it is committed,
+    ``tasks.dispatch`` sends it to the queue)."""
     subject = Briefing.meeting_id == meeting.id if meeting is not None else \
         Briefing.leader_id == leader.id
     last = db.session.scalar(
@@ -41,38 +42,8 @@ def request_briefing(kind: str, actor, *, meeting=None, leader=None) -> Briefing
     return briefing
 
 
-def dispatch(briefing_id: int) -> str:
-    """Hand a committed, pending briefing to the job queue (or render it inline).
-
-    Returns ``queued``, ``inline`` or ``deferred`` (Redis configured but unreachable:
-    the briefing stays pending and ``requeue_pending`` sends it later). Never raises
-    for a rendering failure: the Briefing row then says ``failed``.
-    """
-    from redis.exceptions import RedisError
-
-    from crm.jobs import enqueue
-    from crm.meetings.tasks import build_briefing
-
-    try:
-        queued = enqueue(build_briefing, briefing_id)
-    except RedisError as exc:
-        db.session.rollback()
-        log.warning("queue unavailable, briefing %s deferred: %s", briefing_id, exc)
-        return "deferred"
-    except Exception:  # noqa: BLE001 - inline rendering failed; the row says why
-        db.session.rollback()
-        return "inline"
-    if queued.inline:
-        return "inline"
-    briefing = db.session.get(Briefing, briefing_id)
-    if briefing is not None and briefing.state == "pending":
-        briefing.job_id = queued.job_id
-        db.session.commit()
-    return "queued"
-
-
 def retry(briefing: Briefing, actor) -> Briefing:
-    """Put a failed briefing back to pending (the caller commits and dispatches)."""
+    """Put a failed briefing back to pending (once committed, ``tasks.dispatch``)."""
     if briefing.state != "failed":
         raise BriefingError("only a failed packet can be retried")
     briefing.state = "pending"
@@ -131,11 +102,6 @@ def _job_states(job_ids: list[str]) -> dict[str, tuple]:
     longer has it)."""
     if not job_ids or not current_app.config.get("REDIS_URL"):
         return {}
-    from redis.exceptions import RedisError
-    from rq.job import Job
-
-    from crm.jobs import redis_connection
-
     try:
         conn = redis_connection()
         jobs = Job.fetch_many(job_ids, connection=conn)
@@ -151,13 +117,3 @@ def _job_states(job_ids: list[str]) -> dict[str, tuple]:
             beat = beat.astimezone(timezone.utc).replace(tzinfo=None)
         out[jid] = (job.get_status(refresh=False), beat)
     return out
-
-
-def requeue_pending(max_age_seconds: int = 60) -> int:
-    """Dispatch pending briefings that have no job (queued while Redis was down)."""
-    cutoff = utcnow() - timedelta(seconds=max_age_seconds)
-    ids = db.session.scalars(select(Briefing.id).where(
-        Briefing.state == "pending", Briefing.job_id.is_(None), Briefing.requested_at < cutoff
-    )).all()
-    db.session.commit()
-    return sum(1 for bid in ids if dispatch(bid) in ("queued", "inline"))

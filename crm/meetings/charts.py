@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+from flask_babel import format_date
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 FONT = "Noto Sans CJK SC"
@@ -106,9 +108,6 @@ def month_charts(snapshot) -> dict:
     """The month's two charts, as on the overview and in the monthly packet: problems
     received (dispatched) and resolved by month — the current month so far — and
     overdue problems per lead unit."""
-    from flask_babel import format_date
-    from flask_babel import gettext as _
-
     trend = snapshot.overview.trend
     charts = {"trend": line_chart(
         [format_date(t.period.start, "MMM") for t in trend],

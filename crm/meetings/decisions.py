@@ -11,6 +11,7 @@ from crm.core import audit
 from crm.extensions import db
 from crm.issues.models import Issue
 from crm.issues.services import raise_issue
+from crm.issues.workflow import transition  # the only writer of state
 from crm.meetings.models import Decision, Meeting
 
 
@@ -44,6 +45,4 @@ def add_decision(meeting: Meeting, text: str, unit, due_date: date, actor) -> De
 
 def dispatch_decision(issue: Issue, unit, due_date: date, actor) -> None:
     """Dispatch the decision's problem to ``unit`` due at the end of ``due_date``."""
-    from crm.issues.workflow import transition  # the only writer of state
-
     transition(issue, "dispatch", actor, unit_id=unit.id, due_date=due_date)

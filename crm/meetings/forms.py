@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,7 +17,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from crm.auth.models import Unit
 from crm.core.forms import BaseForm, LocalDateTimeField
+from crm.extensions import db
 from crm.meetings.services import Period, month_period, quarter_period
 
 MONTH_RE = re.compile(r"^(20\d\d)-(0[1-9]|1[0-2])$")
@@ -158,11 +161,6 @@ class DecisionForm(BaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from sqlalchemy import select
-
-        from crm.auth.models import Unit
-        from crm.extensions import db
-
         units = db.session.scalars(select(Unit).where(Unit.is_active)
                                    .order_by(Unit.kind, Unit.name))
         self.unit_id.choices = [(0, _l("— choose —"))] + [(u.id, u.name) for u in units]

@@ -10,12 +10,20 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from crm.auth.models import User
+from crm.auth.models import Unit, User, UserRole
 from crm.core.timeutil import local_today, utcnow
-from crm.enterprises.models import Enterprise
+from crm.enterprises.models import ASSIGNMENT_ROLES, STATUSES, Assignment, Enterprise
 from crm.extensions import db
-from crm.issues.models import OPEN_STATES, Issue
-from crm.liaisons.models import Assignment, Visit
+from crm.issues.models import LIGHTS, OPEN_STATES, STATES, Issue, IssueEvent
+from crm.issues.workflow import ACTION_LABELS
+from crm.liaisons.coverage import Period as CoveragePeriod
+from crm.liaisons.coverage import coverage, coverage_by, period_for
+from crm.liaisons.models import Visit
+from crm.meetings import metrics, summaries
+from crm.meetings.charts import month_charts
+from crm.meetings.decisions import decisions_of
+from crm.meetings.models import AgendaItem, Meeting, TypicalCase
+from crm.meetings.services import month_period, previous_meeting
 
 RECENT_VISITS = 3
 
@@ -27,8 +35,6 @@ def packet_title(briefing) -> str:
         return _("Enterprises under %(name)s", name=leader.display_name)
     meeting = briefing.meeting if "meeting" in briefing.__dict__ else None
     if meeting is None:
-        from crm.meetings.models import Meeting
-
         meeting = db.session.get(Meeting, briefing.meeting_id)
     return _("%(title)s — meeting packet", title=meeting.title)
 
@@ -105,11 +111,6 @@ def packet_context(briefing, *, full_lists: bool = False) -> dict:
     """Everything the packet template of ``briefing.kind`` needs. ``full_lists`` adds
     the full lists that a long section prints only in summary form (the Excel tables
     need them; the PDF does not)."""
-    from crm.enterprises.models import STATUSES
-    from crm.issues.models import LIGHTS, STATES
-    from crm.issues.workflow import ACTION_LABELS
-    from crm.liaisons.models import ASSIGNMENT_ROLES
-
     context = {
         "event_labels": ACTION_LABELS,
         "statuses": STATUSES, "lights": LIGHTS, "issue_states": STATES,
@@ -122,8 +123,6 @@ def packet_context(briefing, *, full_lists: bool = False) -> dict:
     if briefing.kind == "portfolio":
         context.update(_portfolio_context(briefing))
     else:
-        from crm.meetings.models import Meeting
-
         meeting = db.session.get(Meeting, briefing.meeting_id)
         context["meeting"] = meeting
         if briefing.kind == "joint":
@@ -138,10 +137,6 @@ def month_glance(year: int, month: int, now) -> dict:
     (``metrics.snapshot``: while the month runs, so far and against the same days of
     the month before), with visit coverage, the charts and the 指标说明 printed as the
     packet's last page."""
-    from crm.liaisons.coverage import coverage, period_for
-    from crm.meetings import metrics
-    from crm.meetings.charts import month_charts
-
     snap = metrics.snapshot(year, month, now)
     period = period_for("month", date(year, month, 1))
     return {"o": snap.overview, "charts": month_charts(snap),
@@ -153,8 +148,6 @@ def month_glance(year: int, month: int, now) -> dict:
 def _joint_context(meeting, now, full_lists: bool = False) -> dict:
     """The monthly packet. Each long section switches to its summary form when its rows
     pass the configured limit (``crm.meetings.summaries``)."""
-    from crm.meetings import summaries
-
     limits = summaries.PacketLimits.from_config(current_app.config)
     prev, prev_decisions = previous_decisions(meeting)
     agenda = agenda_dossiers(meeting)
@@ -197,8 +190,6 @@ def _joint_context(meeting, now, full_lists: bool = False) -> dict:
 
 def _months(start: date, end: date) -> list[tuple[date, date]]:
     """The calendar months within [start, end] as (first, last) pairs."""
-    from crm.meetings.services import month_period
-
     months, day = [], start.replace(day=1)
     while day <= end:
         p = month_period(day.year, day.month)
@@ -209,11 +200,6 @@ def _months(start: date, end: date) -> list[tuple[date, date]]:
 
 def commissioner_table(start: date, end: date, now) -> list[dict]:
     """Per commissioner: coverage, visits, problems raised and resolved in the period."""
-    from crm.auth.models import UserRole
-    from crm.liaisons.coverage import Period as CoveragePeriod
-    from crm.liaisons.coverage import coverage_by
-    from crm.meetings import metrics
-
     cov = coverage_by(CoveragePeriod("quarter", start, end), "commissioner")
     visits = dict(db.session.execute(
         select(Visit.author_id, func.count()).where(Visit.visit_date.between(start, end))
@@ -236,9 +222,6 @@ def commissioner_table(start: date, end: date, now) -> list[dict]:
 
 def typical_cases(meeting) -> list[dict]:
     """The coordinator's typical cases with their problems, enterprises and timelines."""
-    from crm.issues.models import IssueEvent
-    from crm.meetings.models import TypicalCase
-
     rows = db.session.execute(
         select(TypicalCase, Issue).join(Issue, Issue.id == TypicalCase.issue_id)
         .where(TypicalCase.meeting_id == meeting.id)
@@ -255,10 +238,6 @@ def typical_cases(meeting) -> list[dict]:
 
 
 def _review_context(meeting, now) -> dict:
-    from crm.liaisons.coverage import Period as CoveragePeriod
-    from crm.liaisons.coverage import coverage
-    from crm.meetings import metrics
-
     start, end = meeting.period_start, meeting.period_end
     months = []
     for first, last in _months(start, end):
@@ -279,9 +258,6 @@ def _review_context(meeting, now) -> dict:
 def agenda_dossiers(meeting) -> list[dict]:
     """The problems put to the meeting: background, units, a timeline summary and the
     question asked, in agenda order (a fixed number of queries)."""
-    from crm.issues.models import IssueEvent
-    from crm.meetings.models import AgendaItem
-
     items = db.session.scalars(
         select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
         .options(selectinload(AgendaItem.issue).selectinload(Issue.enterprise),
@@ -304,8 +280,6 @@ def agenda_dossiers(meeting) -> list[dict]:
 def red_list_by_unit(now) -> list[tuple]:
     """Open overdue problems grouped by lead unit: [(unit, [(issue, enterprise)])],
     units with the most red first."""
-    from crm.auth.models import Unit
-
     rows = db.session.execute(
         select(Issue, Enterprise, Unit)
         .outerjoin(Enterprise, Enterprise.id == Issue.enterprise_id)
@@ -320,9 +294,6 @@ def red_list_by_unit(now) -> list[tuple]:
 
 def previous_decisions(meeting) -> tuple:
     """The previous meeting of the same kind and the progress of its decisions."""
-    from crm.meetings.decisions import decisions_of
-    from crm.meetings.services import previous_meeting
-
     prev = previous_meeting(meeting)
     return prev, (decisions_of(prev) if prev is not None else [])
 

@@ -28,6 +28,7 @@ from sqlalchemy import case, func, select
 from crm.enterprises.models import Enterprise
 from crm.extensions import db
 from crm.issues.models import OPEN_STATES, Issue
+from crm.meetings import metrics
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,6 @@ def appendix_selection(enterprises: list[OpenEnterprise],
 def red_summary(now: datetime, oldest: int):
     """The per-unit summary of the red list: each lead unit's overdue count and its
     ``oldest`` most overdue problems (with working days overdue), most red first."""
-    from crm.meetings import metrics
-
     return metrics.red_list(now, per_unit=oldest)
 
 

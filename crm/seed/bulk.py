@@ -95,5 +95,14 @@ def fast_sqlite(session=None) -> None:
     """
     conn = (session or db.session).connection()
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("PRAGMA journal_mode=WAL")
-        conn.exec_driver_sql("PRAGMA synchronous=OFF")
+        # SQLite changes neither inside a transaction, and the engine has just begun
+        # one (crm/core/transactions.py): end it (the load has written nothing yet),
+        # set them, and begin it again.
+        raw = conn.connection.dbapi_connection
+        began = raw.in_transaction
+        if began:
+            raw.execute("COMMIT")
+        raw.execute("PRAGMA journal_mode=WAL")
+        raw.execute("PRAGMA synchronous=OFF")
+        if began:
+            raw.execute("BEGIN")

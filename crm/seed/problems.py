@@ -1,19 +1,20 @@
 """Problems with their timelines, and the twelve monthly meetings, for the province
-generator (``crm.seed.province``): plain rows with explicit ids, consistent clock fields
-computed by the workflow's own rule (``crm.issues.deadlines.start_clock``)."""
+generator (``crm.seed.province``): plain rows with explicit ids, written in bulk. The
+rows' state, clock fields and events come from the workflow's own action objects
+(``crm.issues.workflow.play_row``); there is no second writer of the state."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 
 from crm.core.timeutil import to_local
-from crm.demo import PROBLEMS
 from crm.extensions import db
-from crm.issues.deadlines import start_clock
 from crm.issues.models import Issue, IssueEvent
+from crm.issues.workflow import play_row, raise_row
 from crm.meetings.models import Meeting
-
+from crm.seed.county.data import PROBLEMS
 
 _PROGRESS = "已与企业对接，正在会同相关科室研究解决方案。"
 _PAUSE = "等待企业补充提交申报材料。"
@@ -35,13 +36,24 @@ def _target_state(rng, age_days: float) -> str:
     return rng.choices(list(table), list(table.values()))[0]
 
 
-class _Issues:
-    """Builds problem rows and their timeline events with consistent clock fields."""
+class _Named(NamedTuple):
+    """What a dispatch event names of a unit or a category."""
 
-    def __init__(self, rng, ctx, categories, handlers, coordinators, leader_a):
+    id: int
+    name: str
+
+
+class _Issues:
+    """Builds problem rows and their timeline events: raised by ``workflow.raise_row``
+    and moved on by ``workflow.play_row``, which runs the workflow's own action objects
+    on the rows (state, clock fields, event data), so the bulk load has no rules of its
+    own. Only the instants, people and texts are chosen here."""
+
+    def __init__(self, rng, ctx, categories, handlers, coordinators, leader_a, units):
         self.rng, self.ctx = rng, ctx
         self.categories, self.handlers = categories, handlers
         self.coordinators, self.leader_a = coordinators, leader_a
+        self.units = {uid: _Named(uid, u.name) for uid, u in units.items()}
         self.issues, self.events, self.coop = [], [], []
         self.ibase = (db.session.scalar(select(func.max(Issue.id))) or 0) + 1
         self.ebase = (db.session.scalar(select(func.max(IssueEvent.id))) or 0) + 1
@@ -50,10 +62,12 @@ class _Issues:
         self.fresh = 0  # problems raised in the last day and a half
         self.returned = 0  # problems left waiting for re-dispatch after a return
 
-    def event(self, issue_id, at, action, actor, from_state, to_state, text=None, data=None):
-        self.events.append(dict(id=self.ebase + len(self.events), issue_id=issue_id, at=at,
-                                actor_id=actor, actor_name=None, action=action,
-                                from_state=from_state, to_state=to_state, text=text, data=data))
+    def event(self, event: dict) -> None:
+        self.events.append(dict(event, id=self.ebase + len(self.events)))
+
+    def play(self, row: dict, action: str, at: datetime, actor: int | None, **values) -> None:
+        """``action`` on ``row`` at ``at`` by the workflow's action object."""
+        self.event(play_row(row, action, at, actor, **values))
 
     def later(self, t: datetime, lo_h: float, hi_h: float) -> datetime:
         return t + timedelta(hours=self.rng.uniform(lo_h, hi_h))
@@ -71,13 +85,13 @@ class _Issues:
         self.numbers[year] = self.numbers.get(year, 0) + 1
         unit = unit_id or (cat_unit if cat_unit in self.handlers and rng.random() < 0.8
                            else rng.choice(self.unit_ids))
-        row = dict(id=iid, number=f"{year}-{self.numbers[year]:04d}", source=source,
-                   enterprise_id=eid, visit_id=visit_id, raised_by_id=author,
-                   raised_at=raised_at, title=(title or title_t.format(n=n))[:200],
-                   description=desc_t.format(n=n), category_id=cat_id, level=level,
-                   lead_unit_id=None, handler_id=None, state="new", is_redispatched=False,
-                   reopen_count=0, supervise_count=0, is_escalated=False, version=1,
-                   updated_at=raised_at)
+        row, raised = raise_row(
+            raised_at, author, id=iid, number=f"{year}-{self.numbers[year]:04d}",
+            source=source, enterprise_id=eid, visit_id=visit_id,
+            title=(title or title_t.format(n=n))[:200], description=desc_t.format(n=n),
+            category_id=cat_id, level=level, is_redispatched=False, reopen_count=0,
+            supervise_count=0, is_escalated=False, version=1)
+        self.event(raised)
         age = (now - raised_at).total_seconds() / 86400
         target = _target_state(rng, age)
         if age < 1.5 and source == "visit" and not self.fresh:
@@ -88,73 +102,55 @@ class _Issues:
             self.fresh += 1
         if target == "returned":
             self.returned += 1
-        self.event(iid, raised_at, "raise", author, None, "new")
         t = raised_at
         coord = rng.choice(self.coordinators)
         if target != "new":
             t = min(self.later(t, 1, 20), now)
-            if due is None:
-                clock = ctx.stages(level, t)
-            else:  # the day chosen at dispatch, by the workflow's rule
-                c = start_clock(t, ctx.limits[level], due_day=due, cal=ctx.cal)
-                clock = dict(sign_due_at=c.sign_due_at, progress_due_at=c.progress_due_at,
-                             due_at=c.due_at, warn_at=c.warn_at)
-            handler = rng.choice(self.handlers[unit])
-            row.update(state="dispatched", dispatched_at=t, lead_unit_id=unit, handler_id=handler,
-                       **clock)
-            self.event(iid, t, "dispatch", coord, "new", "dispatched", data={"unit_id": unit})
+            self.play(row, "dispatch", t, coord, unit=self.units[unit], level=level,
+                      category=_Named(cat_id, cat_name), coop=[], limits=ctx.limits[level],
+                      due_day=due, cal=ctx.cal)
             if rng.random() < 0.08:
                 self.coop.append(dict(issue_id=iid, unit_id=rng.choice(self.unit_ids)))
+        handler = rng.choice(self.handlers[unit])
         if target == "returned":
             t = min(self.later(t, 1, 8), now)
-            row["state"] = "returned"
-            self.event(iid, t, "return", row["handler_id"], "dispatched", "returned", _RETURN)
+            self.play(row, "return", t, handler, text=_RETURN)
         elif target not in ("new", "dispatched"):
-            t = self._work(iid, row, t, target)
+            t = self._work(row, t, target, handler, coord)
         if row["state"] in ("dispatched", "in_progress", "reopened") and row["due_at"] < now \
                 and rng.random() < 0.5:
-            row["supervise_count"] = 1
-            self.event(iid, min(self.later(row["due_at"], 1, 30), now), "supervise", coord,
-                       None, None, "该问题已超期，请加快办理并于3个工作日内反馈进展。")
-        row["updated_at"] = t
+            at = max(t, min(self.later(row["due_at"], 1, 30), now))
+            self.play(row, "supervise", at, coord,
+                      text="该问题已超期，请加快办理并于3个工作日内反馈进展。")
         self.issues.append(row)
         return row
 
-    def _work(self, iid, row, t, target):
+    def _work(self, row, t, target, handler, coord):
         """Sign, progress, pause, resolve, rate (closing or reopening) as far as ``target``."""
-        rng, now, h = self.rng, self.ctx.now, row["handler_id"]
+        rng, ctx, now = self.rng, self.ctx, self.ctx.now
         t = min(self.later(t, 0.5, 20), now)
-        row.update(state="in_progress", signed_at=t)
-        self.event(iid, t, "sign", h, "dispatched", "in_progress")
+        self.play(row, "sign", t, handler)
         t = min(self.later(t, 4, 60), now)
-        row["first_progress_at"] = t
-        self.event(iid, t, "progress", h, None, None, _PROGRESS)
+        self.play(row, "progress", t, handler, text=_PROGRESS)
         if target == "in_progress":
             return t
         if target == "paused":
             t = min(self.later(t, 2, 48), now)
-            row.update(state="paused", paused_at=t)
-            self.event(iid, t, "pause", h, "in_progress", "paused", _PAUSE)
+            self.play(row, "pause", t, handler, text=_PAUSE)
             return t
         span = max(1.0, (row["due_at"] - t).total_seconds() / 3600)
         t = min(self.later(t, 2, span * 1.25), now)
-        row.update(state="resolved", resolved_at=t, resolution="已协调解决。",
-                   resolved_on_time=t <= row["due_at"])
-        self.event(iid, t, "resolve", h, "in_progress", "resolved", "已协调解决。")
+        self.play(row, "resolve", t, handler, text="已协调解决。")
         if target == "resolved":
             return t
         t = min(self.later(t, 4, 72), now)
         rating = rng.choice([1, 2]) if target == "reopened" else rng.choice([3, 4, 5, 5, 5])
-        channel = rng.choice(["self", "recorded"])
-        row.update(rating=rating, rating_channel=channel, rated_at=t, rating_contact="企业联系人")
-        to = "reopened" if target == "reopened" else "closed"
-        self.event(iid, t, "rate", None, "resolved", to,
-                   data={"rating": rating, "channel": channel, "contact": "企业联系人"})
-        if to == "closed":
-            row.update(state="closed", closed_at=t)
-        else:
-            row.update(state="reopened", reopen_count=1, resolved_at=None,
-                       resolved_on_time=None, **self.ctx.stages(row["level"], t))
+        rated = dict(rating=rating, contact="企业联系人", limits=ctx.limits[row["level"]],
+                     cal=ctx.cal)
+        if rng.random() < 0.5:  # on the enterprise's own phone, through its link
+            self.play(row, "rate", t, None, actor_name="企业联系人", channel="self", **rated)
+        else:  # taken by phone and recorded by the joint office
+            self.play(row, "rate", t, coord, channel="recorded", **rated)
         return t
 
 
@@ -195,6 +191,6 @@ def _meetings(w, rng, ctx, maker: _Issues, coordinator, depts, ents):
                                   title=f"议定事项：{month.month}月第{p + 1}项", unit_id=unit.id
                                   if unit.id in maker.handlers else None, due=due)
                 decisions.append(dict(meeting_id=mid, issue_id=row["id"], position=p + 1,
-                                      text=row["title"], unit_id=row["lead_unit_id"] or unit.id,
+                                      text=row["title"], unit_id=row.get("lead_unit_id") or unit.id,
                                       due_date=due))
     return meetings, agenda, decisions

@@ -11,6 +11,7 @@ give the same rows. Rows are built as plain dicts with explicit ids and written 
 from __future__ import annotations
 
 import random
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -21,17 +22,27 @@ from sqlalchemy import func, select, text
 from crm.auth.models import Unit, User, UserRole
 from crm.core.models import Counter
 from crm.core.timeutil import local_midnight_utc, local_today, to_local, utcnow, week_start
-from crm.demo import (BRANDS, CLUSTER_WEIGHTS, CONTACT_TITLES, DEMO_PASSWORD, GIVEN,
-                      ROADS, SUMMARIES, SURNAMES, TRADES, DEPARTMENTS)
 from crm.enterprises.credit_code import CHARSET, make
-from crm.enterprises.models import Contact, Enterprise
+from crm.enterprises.models import Assignment, Contact, Enterprise
 from crm.extensions import db
 from crm.issues import reference
 from crm.issues.deadlines import StageLimits, WorkCalendar, overrides_between, start_clock
 from crm.issues.models import Category, DeadlineRule, Issue, IssueEvent, IssueUnit
-from crm.liaisons.models import Assignment, Policy, Visit, VisitPolicy
+from crm.liaisons.models import Policy, Visit, VisitPolicy
 from crm.meetings.models import AgendaItem, Decision, Meeting
 from crm.seed.bulk import BulkWriter
+from crm.seed.county.data import (
+    BRANDS,
+    CLUSTER_WEIGHTS,
+    CONTACT_TITLES,
+    DEMO_PASSWORD,
+    DEPARTMENTS,
+    GIVEN,
+    ROADS,
+    SUMMARIES,
+    SURNAMES,
+    TRADES,
+)
 from crm.seed.problems import _Issues, _meetings
 
 SIZES = {"enterprises": 20_000, "towns": 60, "departments": 90, "leaders": 300,
@@ -299,8 +310,6 @@ def populate_province(factor: float = 1.0, seed: int = 20261127,
 
     Returns the row count per table. ``echo(msg)`` receives progress lines.
     """
-    import time
-
     echo = echo or (lambda msg: None)
     t0 = time.perf_counter()
     if db.session.scalar(select(func.count()).select_from(Enterprise)):
@@ -338,7 +347,8 @@ def populate_province(factor: float = 1.0, seed: int = 20261127,
     echo(f"  visits {time.perf_counter() - t0:6.1f}s")
     cats = [(c.name, c.id, c.lead_unit_id, c.default_level)
             for c in db.session.scalars(select(Category).order_by(Category.position))]
-    maker = _Issues(rng, ctx, cats, handlers, coordinators, leader_a)
+    maker = _Issues(rng, ctx, cats, handlers, coordinators, leader_a,
+                    {u.id: u for u in towns + depts})
     for vid, eid, author, at in raised:
         maker.build(vid, eid, author, at)
     meetings, agenda, decisions = _meetings(w, rng, ctx, maker, demo["coordinator"], depts, ents)

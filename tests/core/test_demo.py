@@ -1,4 +1,4 @@
-"""The demo county (``crm.demo.populate``): sign-ins, registry, problems, determinism.
+"""The demo county (``crm.seed.county.populate``): sign-ins, registry, problems, determinism.
 
 Self-contained: the app and its in-memory SQLite database are made here (populated
 once per module), so these tests do not depend on ``tests/conftest.py``. With
@@ -18,13 +18,13 @@ from crm import create_app
 from crm.auth.models import User
 from crm.config import TestConfig
 from crm.core.timeutil import local_midnight_utc, to_local, week_start
-from crm.demo import DEMO_PASSWORD, DEMO_SIGNINS, populate
 from crm.enterprises import credit_code
-from crm.enterprises.models import Contact, Enterprise
+from crm.enterprises.models import Assignment, Contact, Enterprise
 from crm.extensions import db
 from crm.issues.models import STATES, Issue, IssueEvent
-from crm.liaisons.models import Assignment, Visit
+from crm.liaisons.models import Visit
 from crm.meetings.models import Decision, Meeting
+from crm.seed.county import DEMO_PASSWORD, DEMO_SIGNINS, populate
 
 TODAY = date(2026, 11, 27)           # a Friday
 NOW = local_midnight_utc(TODAY) + timedelta(hours=12)   # the demo clock: noon local

@@ -18,9 +18,10 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from crm.core.models import AuditLog
+from crm.enterprises.models import Assignment, LeaderAbsence
 from crm.extensions import db
 from crm.issues.models import Issue
-from crm.liaisons.models import Assignment, LeaderAbsence, Policy, Visit
+from crm.liaisons.models import Policy, Visit
 from crm.meetings.models import Briefing, Decision, Meeting
 from tests import factories
 

@@ -2,8 +2,8 @@
 filtered by a commissioner, and a leader A is set on the enterprise page."""
 from sqlalchemy import select
 
+from crm.enterprises.models import Assignment
 from crm.extensions import db
-from crm.liaisons.models import Assignment
 from tests import factories
 from tests.e2e.conftest import sign_in
 

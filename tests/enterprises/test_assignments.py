@@ -6,9 +6,9 @@ import pytest
 
 from crm.core.models import AuditLog
 from crm.core.timeutil import local_today
+from crm.enterprises import assignments as svc
+from crm.enterprises.models import Assignment, LeaderAbsence
 from crm.extensions import db
-from crm.liaisons import assignments as svc
-from crm.liaisons.models import Assignment, LeaderAbsence
 from tests import factories
 
 

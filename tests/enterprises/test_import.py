@@ -7,9 +7,8 @@ from openpyxl import Workbook, load_workbook
 
 from crm.core.models import AuditLog
 from crm.enterprises import importer
-from crm.enterprises.models import Contact, Enterprise, ImportBatch
+from crm.enterprises.models import Assignment, Contact, Enterprise, ImportBatch
 from crm.extensions import db
-from crm.liaisons.models import Assignment
 from tests import factories
 
 HEADERS = ["企业名称", "统一社会信用代码", "所属行业", "经营状态", "所在镇办", "从业人数",
@@ -217,7 +216,7 @@ def test_a_failure_while_writing_leaves_nothing_behind(client, login_as, people,
     ent = factories.enterprise("兴发制管有限公司", credit_code=factories.code(101))
     db.session.commit()
     location = upload(client, xlsx(good_rows())).headers["Location"]
-    from crm.liaisons import assignments
+    from crm.enterprises import assignments
 
     def broken(*args, **kwargs):
         raise assignments.AssignmentError("测试：写入中途失败")

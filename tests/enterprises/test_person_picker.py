@@ -3,8 +3,8 @@ the chosen id or, without script, a name that matches exactly one person."""
 from sqlalchemy import select
 
 from crm.core.timeutil import local_today
+from crm.enterprises.models import Assignment
 from crm.extensions import db
-from crm.liaisons.models import Assignment
 from tests import factories
 
 

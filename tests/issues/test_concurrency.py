@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.extensions import db
+from crm.issues.errors import ConflictError
 from crm.issues.models import Issue, IssueEvent
-from crm.issues.workflow import ConflictError, transition
+from crm.issues.workflow import transition
 from tests.issues.conftest import make_world
 
 

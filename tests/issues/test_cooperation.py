@@ -16,9 +16,10 @@ from crm.core.models import Notification
 from crm.core.timeutil import to_utc
 from crm.extensions import db
 from crm.issues import deadlines as dl
+from crm.issues.errors import NotAllowed
 from crm.issues.models import DeadlineRule, Issue, IssueEvent, IssueUnit, WorkdayOverride
 from crm.issues.sweep import sweep
-from crm.issues.workflow import NotAllowed, transition
+from crm.issues.workflow import transition
 from tests import factories
 
 DUE = dl.end_of_day(date(2026, 12, 2))

@@ -20,9 +20,10 @@ from crm.core.models import Notification
 from crm.core.timeutil import local_midnight_utc, local_today, to_local, utcnow
 from crm.extensions import db
 from crm.issues import deadlines as dl
+from crm.issues.errors import InvalidInput
 from crm.issues.models import Issue
 from crm.issues.sweep import sweep
-from crm.issues.workflow import InvalidInput, transition
+from crm.issues.workflow import transition
 
 DUE_TIME = time(18, 0)
 MINUTE = timedelta(minutes=1)

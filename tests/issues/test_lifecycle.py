@@ -6,9 +6,10 @@ from sqlalchemy import select
 
 from crm.core.models import Notification
 from crm.extensions import db
+from crm.issues.errors import InvalidInput, NotAllowed
 from crm.issues.models import IssueEvent, IssueUnit
 from crm.issues.services import raise_issue
-from crm.issues.workflow import InvalidInput, NotAllowed, transition
+from crm.issues.workflow import transition
 from tests.issues.conftest import utc
 
 
@@ -110,7 +111,7 @@ def test_handler_of_another_unit_and_other_leaders_are_refused(world):
 
 def test_leader_b_receives_notices_while_leader_a_is_away(world):
     from crm.core.timeutil import local_today
-    from crm.liaisons.models import LeaderAbsence
+    from crm.enterprises.models import LeaderAbsence
 
     w = world
     today = local_today()

@@ -6,11 +6,11 @@ from sqlalchemy import func, select
 
 from crm.core.models import Notification
 from crm.core.timeutil import local_today
+from crm.enterprises.models import LeaderAbsence
 from crm.extensions import db
 from crm.issues import deadlines as dl
 from crm.issues.sweep import SWEEP_JOB, periodic_sweep, sweep
 from crm.issues.workflow import transition
-from crm.liaisons.models import LeaderAbsence
 from tests.issues.conftest import utc
 
 

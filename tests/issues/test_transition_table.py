@@ -17,13 +17,13 @@ from sqlalchemy import func, select
 
 from crm.extensions import db, limiter
 from crm.issues import deadlines as dl
+from crm.issues.errors import NotAllowed
 from crm.issues.models import CLOCK_STATES, IssueEvent
 from crm.issues.workflow import (
     ROLES,
     TABLE,
     Action,
     EnterpriseRater,
-    NotAllowed,
     State,
     allowed_actions,
     transition,

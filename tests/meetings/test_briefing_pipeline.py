@@ -17,6 +17,7 @@ from crm.extensions import db
 from crm.meetings import briefings
 from crm.meetings.briefing import StaticOnlyFetcher
 from crm.meetings.models import Briefing
+from crm.meetings import tasks
 from crm.meetings.tasks import build_briefing
 from tests import factories
 
@@ -52,7 +53,7 @@ def test_portfolio_packet_renders_inline_with_chinese_text(app):
     leader, ents = _leader_with_portfolio()
     b = briefings.request_briefing("portfolio", leader, leader=leader)
     db.session.commit()
-    assert briefings.dispatch(b.id) == "inline"
+    assert tasks.dispatch(b.id) == "inline"
     db.session.expire_all()
     b = db.session.get(Briefing, b.id)
     assert b.state == "success" and b.error is None
@@ -69,7 +70,7 @@ def test_cjk_font_is_embedded(app, tmp_path):
     leader, _ents = _leader_with_portfolio()
     b = briefings.request_briefing("portfolio", leader, leader=leader)
     db.session.commit()
-    briefings.dispatch(b.id)
+    tasks.dispatch(b.id)
     db.session.expire_all()
     path = tmp_path / "p.pdf"
     path.write_bytes(db.session.get(Briefing, b.id).pdf)
@@ -82,7 +83,7 @@ def test_toc_page_numbers_match_the_pages(app):
     leader, ents = _leader_with_portfolio()
     b = briefings.request_briefing("portfolio", leader, leader=leader)
     db.session.commit()
-    briefings.dispatch(b.id)
+    tasks.dispatch(b.id)
     db.session.expire_all()
     reader = PdfReader(io.BytesIO(db.session.get(Briefing, b.id).pdf))
     texts = [page.extract_text() for page in reader.pages]
@@ -111,7 +112,7 @@ def test_failure_is_recorded_and_retry_succeeds(app, monkeypatch):
     monkeypatch.undo()
     briefings.retry(b, leader)
     db.session.commit()
-    assert briefings.dispatch(b.id) == "inline"
+    assert tasks.dispatch(b.id) == "inline"
     db.session.expire_all()
     assert db.session.get(Briefing, b.id).state == "success"
 
@@ -120,7 +121,7 @@ def test_new_request_makes_a_new_version_and_final_stays(app):
     leader, _ = _leader_with_portfolio()
     first = briefings.request_briefing("portfolio", leader, leader=leader)
     db.session.commit()
-    briefings.dispatch(first.id)
+    tasks.dispatch(first.id)
     db.session.expire_all()
     first = db.session.get(Briefing, first.id)
     briefings.mark_final(first, leader)
@@ -128,7 +129,7 @@ def test_new_request_makes_a_new_version_and_final_stays(app):
     digest = first.sha256
     second = briefings.request_briefing("portfolio", leader, leader=leader)
     db.session.commit()
-    briefings.dispatch(second.id)
+    tasks.dispatch(second.id)
     db.session.expire_all()
     rows = db.session.scalars(select(Briefing).order_by(Briefing.version)).all()
     assert [(r.version, r.state, r.is_final) for r in rows] == [(1, "success", True),
@@ -171,7 +172,7 @@ def test_packet_is_built_by_a_real_rq_worker(pg_app, redis_url):
     db.session.commit()
     app.config["REDIS_URL"] = redis_url
     try:
-        assert briefings.dispatch(b.id) == "queued"
+        assert tasks.dispatch(b.id) == "queued"
     finally:
         app.config["REDIS_URL"] = None
     db.session.expire_all()

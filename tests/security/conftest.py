@@ -11,7 +11,7 @@ import pytest
 
 from crm import create_app
 from crm.config import TestConfig
-from crm.demo import DEMO_PASSWORD, populate
+from crm.seed.county import DEMO_PASSWORD, populate
 from crm.extensions import db, limiter
 from tests.conftest import CRMClient
 

@@ -1,6 +1,6 @@
 """The expected answer of every route for every role, own record and other record.
 
-Derived from DESIGN.md §1 and the record-level rules next to the models:
+Derived from DESIGN.md §1 and the record-level rules in each package's permissions.py:
 
 * ``roles``: who may use the route at all (``PUBLIC``: anyone, signed in or not;
   ``ANY``: any signed-in user); everybody else gets 403 (or 404 where the record itself
@@ -84,7 +84,7 @@ TABLE: dict[str, tuple] = {
     "enterprises.import_discard": (REGISTRY, None),
     # visits and policies
     "liaisons.my_week": ({"commissioner"}, None),
-    # can_log_visit: assigned commissioners and leaders; coordinators on paper's behalf.
+    # permissions.can_log: assigned commissioners and leaders; coordinators on paper's behalf.
     "liaisons.new_visit": ({"commissioner", "leader", "coordinator"}, "enterprise_assignee"),
     "liaisons.edit": ({"commissioner", "coordinator"}, "visit_author"),
     "liaisons.detail": (ANY, "visit"),

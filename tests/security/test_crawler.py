@@ -8,7 +8,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 
-from crm.demo import DEMO_SIGNINS
+from crm.seed.county import DEMO_SIGNINS
 from tests.security.conftest import sign_in
 
 MAX_PAGES = 400

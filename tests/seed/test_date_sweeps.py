@@ -16,12 +16,12 @@ from sqlalchemy import func, or_, select
 from crm.auth.models import User
 from crm.core.models import Notification
 from crm.core.timeutil import local_today, to_local, utcnow
-from crm.demo import DEMO_SIGNINS
 from crm.extensions import db
 from crm.issues import deadlines as dl
 from crm.issues.models import OPEN_STATES, Issue, IssueEvent
 from crm.liaisons.models import Visit
 from crm.meetings.models import Decision, Meeting
+from crm.seed.county import DEMO_SIGNINS
 from crm.seed.province import populate_province
 
 DUE_TIME = time(18, 0)

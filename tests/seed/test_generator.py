@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 
 from crm.auth.models import User
 from crm.enterprises import credit_code
-from crm.enterprises.models import Enterprise
+from crm.enterprises.models import Assignment, Enterprise
 from crm.extensions import db
 from crm.issues.models import Issue, IssueEvent
-from crm.liaisons.models import Assignment, Visit
+from crm.liaisons.models import Visit
 from crm.meetings.models import Meeting
 from crm.seed import seed
 from tests.conftest import _clean

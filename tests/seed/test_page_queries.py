@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from crm.auth.models import User
 from crm.core.timeutil import local_today
+from crm.enterprises.models import Assignment
 from crm.extensions import db
 from crm.issues.models import Issue
-from crm.liaisons.models import Assignment
 from crm.meetings.models import Meeting
 from crm.seed.province import populate_province
 from tests.conftest import _clean, count_queries

@@ -14,7 +14,7 @@ from crm.auth.models import Unit, User
 from crm.enterprises import columns as cols
 from crm.enterprises import credit_code as cc
 from crm.enterprises import services
-from crm.enterprises.models import Enterprise, ImportBatch
+from crm.enterprises.models import Assignment, Enterprise, ImportBatch
 from crm.extensions import db
 
 _SPLIT_USERS = re.compile(r"[\s,，、;；/]+")
@@ -275,8 +275,6 @@ def plan(batch: ImportBatch) -> Plan:
 def _check_people(rows: list[PlannedRow]) -> None:
     """Which people of each update row do not hold their role yet (one query per 900
     rows); a row with no field, contact or people change is "unchanged"."""
-    from crm.liaisons.models import Assignment
-
     updates = [r for r in rows if r.action == "update" and not r.errors]
     held = set()
     for chunk in _chunks(r.enterprise.id for r in updates):

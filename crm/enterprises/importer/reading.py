@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext as _
+from openpyxl import load_workbook
 
 from crm.enterprises import columns as cols
 
@@ -37,8 +38,6 @@ def _cell(value) -> str:
 
 
 def _xlsx_rows(data: bytes):
-    from openpyxl import load_workbook
-
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:

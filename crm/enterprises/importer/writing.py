@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, or_
 
 from crm.core import audit
-from crm.core.timeutil import utcnow
-from crm.enterprises import services
+from crm.core.timeutil import local_today, utcnow
+from crm.enterprises import assignments, services
 from crm.enterprises.importer.planning import Plan, PlannedRow, plan
 from crm.enterprises.importer.reading import ImportFileError, Table
-from crm.enterprises.models import Contact, ImportBatch
+from crm.enterprises.models import Assignment, Contact, ImportBatch
 from crm.extensions import db
 
 
@@ -88,10 +88,6 @@ def apply(batch: ImportBatch, actor) -> tuple[Plan, ImportResult | None]:
 
 
 def _create_all(rows: list[PlannedRow], actor) -> None:
-    from crm.core.timeutil import local_today
-    from crm.liaisons.assignments import ASSIGNMENT_FIELDS
-    from crm.liaisons.models import Assignment
-
     for row in rows:
         row.enterprise = services.build_enterprise(row.values)
     db.session.add_all(r.enterprise for r in rows)
@@ -117,14 +113,13 @@ def _create_all(rows: list[PlannedRow], actor) -> None:
             audit.record(actor, "create", obj, after=audit.snapshot(obj, services.CONTACT_FIELDS),
                          summary=f"导入联系人 {obj.name}", flush=False)
         else:
-            audit.record(actor, "create", obj, after=audit.snapshot(obj, ASSIGNMENT_FIELDS),
+            audit.record(actor, "create", obj,
+                         after=audit.snapshot(obj, assignments.ASSIGNMENT_FIELDS),
                          summary="导入包联关系", flush=False)
     db.session.flush()
 
 
 def _update_one(row: PlannedRow, actor) -> None:
-    from crm.liaisons.assignments import AssignmentError, assign
-
     ent = row.enterprise
     if row.fields_changed:
         services.update_enterprise(ent, row.values, actor)
@@ -137,8 +132,8 @@ def _update_one(row: PlannedRow, actor) -> None:
                                     actor)
     try:
         for role, user in row.people:
-            assign(ent, user, role, actor, tell=False)
-    except AssignmentError as exc:
+            assignments.assign(ent, user, role, actor, tell=False)
+    except assignments.AssignmentError as exc:
         raise ImportRowError(row.number, str(exc)) from exc
 
 

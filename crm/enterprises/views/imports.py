@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from crm.core import transactions
 from crm.core.downloads import XLSX_MIME, send_download
 from crm.enterprises import exporter, importer
 from crm.enterprises.forms import ActionForm, ImportForm
@@ -48,7 +49,6 @@ def import_upload():
     except importer.ImportFileError as exc:
         return _upload_page(form, error=str(exc), status=400)
     batch = importer.create_batch(upload.filename, data, table, current_user)
-    db.session.commit()
     if table.ignored:
         flash(_("These columns are not part of the template and were ignored: %(names)s",
                 names="、".join(table.ignored)), "warning")
@@ -100,21 +100,20 @@ def import_confirm(batch_id: int):
     try:
         plan, result = importer.apply(batch, current_user)
     except (importer.ImportFileError, importer.ImportRowError) as exc:
-        db.session.rollback()
+        transactions.discard()
         flash(_("Nothing was imported: %(error)s", error=str(exc)), "danger")
         return redirect(url_for("enterprises.import_preview", batch_id=batch_id))
     except IntegrityError:
         # Another import or edit registered the same code meanwhile; the preview re-checks.
-        db.session.rollback()
+        transactions.discard()
         flash(_("Nothing was imported: someone changed the same enterprises at the same time. "
                 "Check the preview again."), "danger")
         return redirect(url_for("enterprises.import_preview", batch_id=batch_id))
     if result is None:
-        db.session.rollback()
+        transactions.discard()  # the preview shows the batch as stored
         flash(_("Nothing was imported: the registry changed since the preview and some rows "
                 "are no longer valid. Correct them and upload the file again."), "danger")
         return _preview(batch, plan, status=409)
-    db.session.commit()
     flash(_("Import finished: %(c)d enterprises registered, %(u)d updated, %(n)d unchanged.",
             c=result.created, u=result.updated, n=result.unchanged), "success")
     return redirect(url_for("enterprises.index"))
@@ -129,6 +128,5 @@ def import_discard(batch_id: int):
         abort(400)
     if batch.state == "preview":
         importer.discard_batch(batch)
-        db.session.commit()
     flash(_("The upload was discarded; nothing was imported."), "info")
     return redirect(url_for("enterprises.import_upload"))

@@ -7,14 +7,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from crm.auth.models import User
-from crm.enterprises import queries
+from crm.core import transactions
+from crm.enterprises import assignments, queries
 from crm.enterprises.forms import ActionForm, AssignForm, AwayForm, BulkAssignForm
+from crm.enterprises.models import ASSIGNMENT_ROLES, Assignment, Enterprise, LeaderAbsence
 from crm.enterprises.queries import person_label
-from crm.enterprises.models import Enterprise
 from crm.enterprises.views import bp, load_visible, require_editor
 from crm.extensions import db
-from crm.liaisons import assignments
-from crm.liaisons.models import ASSIGNMENT_ROLES, Assignment, LeaderAbsence
 
 
 LOOKUP_ROLES = ("leader", "commissioner")
@@ -56,10 +55,9 @@ def assign(enterprise_id: int, role: str):
         assignments.assign(ent, db.session.get(User, form.user_id.data), role, current_user,
                            on=form.start_date.data)
     except assignments.AssignmentError as exc:
-        db.session.rollback()
+        transactions.discard()
         flash(str(exc), "danger")
         return _back(ent.id)
-    db.session.commit()
     flash(_("%(role)s of %(name)s saved.", role=ASSIGNMENT_ROLES[role], name=ent.name),
           "success")
     return _back(ent.id)
@@ -77,10 +75,9 @@ def end_assignment(assignment_id: int):
     try:
         assignments.end_assignment(row, current_user)
     except assignments.AssignmentError as exc:
-        db.session.rollback()
+        transactions.discard()
         flash(str(exc), "danger")
         return _back(ent.id)
-    db.session.commit()
     flash(_("The assignment has ended and is kept in the history."), "success")
     return _back(ent.id)
 
@@ -107,10 +104,9 @@ def bulk_assign():
         result = assignments.bulk_assign(ents, user, form.role.data, current_user,
                                          on=form.start_date.data)
     except assignments.AssignmentError as exc:
-        db.session.rollback()
+        transactions.discard()
         flash(_("Nothing was changed: %(error)s", error=str(exc)), "danger")
         return redirect(back)
-    db.session.commit()
     flash(_("%(name)s is now %(role)s of %(n)d enterprises (%(same)d already were).",
             name=user.display_name, role=ASSIGNMENT_ROLES[form.role.data],
             n=result.changed + result.unchanged, same=result.unchanged), "success")
@@ -138,11 +134,9 @@ def away(user_id: int):
         try:
             assignments.mark_away(leader, form.start_date.data, form.end_date.data,
                                   current_user, note=form.note.data)
-        except assignments.AssignmentError as exc:
-            db.session.rollback()
+        except assignments.AssignmentError as exc:  # refused before writing; status 400
             form.end_date.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(_("Away period saved: leader B acts for you during it."), "success")
             return redirect(url_for("enterprises.away", user_id=leader.id))
     return render_template("enterprises/away.html", leader=leader, form=form,
@@ -159,6 +153,5 @@ def away_cancel(absence_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     assignments.cancel_away(absence, current_user)
-    db.session.commit()
     flash(_("Away period cancelled."), "success")
     return redirect(url_for("enterprises.away", user_id=leader.id))

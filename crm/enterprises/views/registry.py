@@ -1,4 +1,4 @@
-"""The enterprise list, its export, the enterprise page, create/edit/delete, contacts."""
+"""Keeping the registry: create, edit and delete an enterprise, its contacts, its QR sheet."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -6,76 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from crm.core.downloads import XLSX_MIME, send_download
-from crm.core.timeutil import local_today, utcnow
-from crm.enterprises import exporter, pages, queries, services
-from crm.enterprises.forms import (
-    ActionForm,
-    AssignForm,
-    BulkAssignForm,
-    ContactForm,
-    EnterpriseForm,
-    duplicate_message,
-)
+from crm.core import transactions
+from crm.enterprises import history, queries, services
+from crm.enterprises.forms import ActionForm, ContactForm, EnterpriseForm, duplicate_message
 from crm.enterprises.links import absolute_url, qr_svg, visit_form_path
-from crm.enterprises.models import CLUSTERS, Contact
+from crm.enterprises.models import Contact
 from crm.enterprises.views import bp, load_visible, require_editor
 from crm.extensions import db
-
-PER_PAGE = 25
-
-
-@bp.route("/")
-@login_required
-def index():
-    """The enterprises the user may see: search, filters, sort, pages, counts."""
-    flt = queries.ListFilters.from_args(request.args)
-    now, today = utcnow(), local_today()
-    stmt = queries.filtered(current_user, flt, now, today)
-    counts = queries.list_counts(current_user, stmt, now, today,
-                                 whole=current_user.sees_all and not flt.active)
-    # The pager's total is the counts' total (no second pass over the filtered set).
-    page = db.paginate(stmt, per_page=PER_PAGE, error_out=False, count=False)
-    page.total = counts["total"]
-    ids = [e.id for e in page.items]
-    facts = queries.row_facts(current_user, ids, now, today)
-    editor = current_user.sees_all
-    bulk = BulkAssignForm(formdata=None) if editor else None
-    return render_template(
-        "enterprises/list.html", page=page, facts=facts, flt=flt, bulk=bulk, editor=editor,
-        former=queries.former_ids(current_user, ids),
-        counts=counts,
-        towns=queries.town_choices(), chosen=queries.filter_people(flt),
-        clusters=CLUSTERS, sorts=list(queries.SORTS.items()))
-
-
-@bp.route("/export.xlsx")
-@login_required
-def export():
-    """The filtered list as an Excel file with Chinese headers."""
-    flt = queries.ListFilters.from_args(request.args)
-    stmt = queries.filtered(current_user, flt)
-    data = exporter.export_workbook(queries.export_rows(current_user, stmt))
-    name = _("Enterprise list")
-    return send_download(data, f"{name}-{local_today():%Y%m%d}.xlsx", XLSX_MIME)
-
-
-@bp.route("/<int:enterprise_id>")
-@login_required
-def detail(enterprise_id: int):
-    """The enterprise page: profile, people, visits, problems, policies, QR code, audit."""
-    ent = load_visible(enterprise_id)
-    data = pages.enterprise_page(current_user, ent)
-    forms = {}
-    if data.can_edit:
-        forms = {role: AssignForm(formdata=None, prefix=role, role=role)
-                 for role in ("leader_a", "leader_b", "commissioner")}
-    url = absolute_url(visit_form_path(ent.id))
-    return render_template("enterprises/detail.html", p=data, ent=ent, now=utcnow(),
-                           assign_forms=forms, action_form=ActionForm(),
-                           qr=qr_svg(url, ent.name), qr_url=url,
-                           audit_changes=pages.audit_changes, audit_objects=pages.AUDIT_OBJECTS,
-                           audit_actions=pages.AUDIT_ACTIONS)
 
 
 @bp.route("/<int:enterprise_id>/qr")
@@ -96,12 +33,11 @@ def create():
     if form.validate_on_submit():
         try:
             ent = services.create_enterprise(form.profile(), current_user, contact=form.contact())
-            db.session.commit()
         except services.DuplicateCreditCode as exc:
             form.credit_code.errors.append(duplicate_message(exc.existing, current_user))
         except IntegrityError:
             # Someone registered the same code a moment ago (the unique index decided).
-            db.session.rollback()
+            transactions.discard()
             form.credit_code.errors.append(_("This credit code is already registered."))
         else:
             flash(_("%(name)s has been registered.", name=ent.name), "success")
@@ -126,12 +62,11 @@ def edit(enterprise_id: int):
             services.update_enterprise(ent, form.profile(), current_user,
                                        expected_version=form.loaded_version())
         except services.EditConflict:
-            db.session.rollback()
-            conflict = pages.edit_conflict(db.session.get(type(ent), enterprise_id), form)
+            transactions.discard()  # the conflict shows the stored version
+            conflict = history.edit_conflict(db.session.get(type(ent), enterprise_id), form)
         except services.DuplicateCreditCode as exc:
             form.credit_code.errors.append(duplicate_message(exc.existing, current_user))
         else:
-            db.session.commit()
             flash(_("Changes to %(name)s saved.", name=ent.name), "success")
             return redirect(url_for("enterprises.detail", enterprise_id=ent.id))
     status = 409 if conflict else (400 if form.errors else 200)
@@ -150,10 +85,9 @@ def delete(enterprise_id: int):
     try:
         services.delete_enterprise(ent, current_user)
     except services.RegistryError as exc:
-        db.session.rollback()
+        transactions.discard()
         flash(str(exc), "danger")
         return redirect(url_for("enterprises.detail", enterprise_id=enterprise_id))
-    db.session.commit()
     flash(_("%(name)s has been deleted.", name=name), "success")
     return redirect(url_for("enterprises.index"))
 
@@ -181,7 +115,6 @@ def contact_form(enterprise_id: int, contact_id: int | None = None):
             services.add_contact(ent, form.data, current_user)
         else:
             services.update_contact(contact, form.data, current_user)
-        db.session.commit()
         flash(_("Contact %(name)s saved.", name=form.name.data), "success")
         return redirect(url_for("enterprises.detail", enterprise_id=ent.id) + "#contacts")
     return render_template("enterprises/contact_form.html", form=form, ent=ent,
@@ -199,6 +132,5 @@ def contact_delete(enterprise_id: int, contact_id: int):
         abort(400)
     name = contact.name
     services.delete_contact(contact, current_user)
-    db.session.commit()
     flash(_("Contact %(name)s removed.", name=name), "success")
     return redirect(url_for("enterprises.detail", enterprise_id=ent.id) + "#contacts")

@@ -56,7 +56,6 @@ def category_form(category_id: int | None = None):
             "name": name, "lead_unit_id": form.lead_unit_id.data or None,
             "default_level": form.default_level.data, "position": form.position.data or 0,
             "is_active": form.is_active.data}, current_user)
-        db.session.commit()
         flash(_("Category %(name)s saved.", name=name), "success")
         return redirect(url_for("issues.categories"))
     return _render("issues/admin/category_form.html", form=form, category=category)
@@ -89,7 +88,6 @@ def rule_form(rule_id: int | None = None):
             data = {k: getattr(form, k).data for k in svc.RULE_FIELDS}
             data["category_id"] = category_id
             svc.save_rule(rule, data, current_user)
-            db.session.commit()
             flash(_("Deadline rule saved."), "success")
             return redirect(url_for("issues.rules"))
     return _render("issues/admin/rule_form.html", form=form, rule=rule)
@@ -103,7 +101,6 @@ def rule_delete(rule_id: int):
     if rule.category_id is None:
         abort(400)
     svc.delete_rule(rule, current_user)
-    db.session.commit()
     flash(_("Deadline rule deleted; the level's default applies."), "success")
     return redirect(url_for("issues.rules"))
 
@@ -145,7 +142,6 @@ def calendar():
     if form.validate_on_submit():
         row = svc.set_override(form.day.data, form.is_workday.data == "1", form.note.data,
                                current_user)
-        db.session.commit()
         flash(_("%(day)s saved.", day=row.day.isoformat()), "success")
         return redirect(url_for("issues.calendar", year=row.day.year))
     return _calendar_page(year, form, _notice_form(year, formdata=None))
@@ -164,7 +160,6 @@ def calendar_notice():
     confirming = notice_form.can_confirm and notice_form.confirm.data
     if confirming:
         svc.confirm_arrangement(year, notice_form.notice.data, current_user)
-    db.session.commit()
     flash(_("%(year)d: %(written)d days entered, %(already)d already counted that way.",
             year=year, **counts), "success")
     if confirming:
@@ -181,7 +176,6 @@ def calendar_withdraw():
     row = db.session.scalar(select(HolidayArrangement).where(HolidayArrangement.year == year))
     if row is not None:
         svc.withdraw_arrangement(row, current_user)
-        db.session.commit()
         flash(_("The confirmation for %(year)d is withdrawn.", year=year), "success")
     return redirect(url_for("issues.calendar", year=year))
 
@@ -193,6 +187,5 @@ def calendar_delete(override_id: int):
     row = db.get_or_404(WorkdayOverride, override_id)
     year = row.day.year
     svc.delete_override(row, current_user)
-    db.session.commit()
     flash(_("Override removed."), "success")
     return redirect(url_for("issues.calendar", year=year))

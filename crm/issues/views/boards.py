@@ -8,18 +8,19 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from crm.auth.permissions import role_required
+from crm.core import transactions
 from crm.core.timeutil import utcnow
+from crm.enterprises.models import Assignment
 from crm.extensions import db
-from crm.issues import cooperation, services
+from crm.issues import cooperation, permissions, services
 from crm.issues.admin_services import missing_holiday_years
 from crm.issues.deadlines import local_date
+from crm.issues.errors import WorkflowError
 from crm.issues.forms import unit_choices
-from crm.issues.models import LEVELS, OPEN_STATES, STATES, Issue, IssueUnit, visible_issues
+from crm.issues.models import LEVELS, OPEN_STATES, STATES, Issue, IssueUnit
 from crm.issues.queries import (LIST_OPTIONS, last_events, rows_for, sections_for,
                                 urgency_order)
 from crm.issues.views import bp
-from crm.issues.workflow import WorkflowError
-from crm.liaisons.models import Assignment
 
 RECENT = 30  # how many recently resolved/closed problems a board shows
 # Rows a triage section shows; the rest are one click away on the filtered list.
@@ -40,7 +41,7 @@ def inbox():
     those where the unit cooperates (with the light of its own opinion stage)."""
     now = utcnow()
     unit_id = current_user.unit_id
-    base = visible_issues(current_user)
+    base = permissions.visible(select(Issue), current_user)
     mine = base.where(Issue.lead_unit_id == unit_id)
     visible = base.whereclause
     sections = sections_for({
@@ -103,10 +104,9 @@ def bulk_dispatch():
     try:
         done, skipped = services.bulk_dispatch(issues, versions, current_user)
     except WorkflowError as exc:
-        db.session.rollback()
+        transactions.discard()
         flash(_("Nothing was dispatched: %(reason)s", reason=exc.message), "danger")
         return redirect(url_for("issues.triage"))
-    db.session.commit()
     if done:
         flash(_("%(n)d problems dispatched.", n=len(done)), "success")
     if skipped:
@@ -124,7 +124,7 @@ def leader():
     mine = select(Assignment.enterprise_id).where(
         Assignment.user_id == current_user.id, Assignment.role.in_(("leader_a", "leader_b")),
         Assignment.end_date.is_(None))
-    base = visible_issues(current_user).where(Issue.enterprise_id.in_(mine))
+    base = permissions.visible(select(Issue), current_user).where(Issue.enterprise_id.in_(mine))
     open_rows = _rows(base.where(Issue.state.in_(OPEN_STATES)), now)
     done_rows = _rows(base.where(Issue.state.in_(("resolved", "closed"))), now,
                       [Issue.resolved_at.desc().nulls_last(), Issue.id.desc()], RECENT)

@@ -6,7 +6,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.issues.models import Issue, can_view_issue
+from crm.issues import permissions
+from crm.issues.models import Issue
 from crm.issues.queries import DETAIL_OPTIONS
 
 PER_PAGE = 50
@@ -21,7 +22,7 @@ def load_issue(issue_id: int) -> Issue | None:
 def visible_issue_or_404(issue_id: int) -> Issue:
     """The problem if the current user may see it; 404 otherwise (no hint that it exists)."""
     issue = load_issue(issue_id)
-    if issue is None or not can_view_issue(current_user, issue):
+    if issue is None or not permissions.can_view(current_user, issue):
         abort(404)
     return issue
 

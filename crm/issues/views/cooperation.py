@@ -5,13 +5,13 @@ from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from crm.extensions import db
+from crm.core import transactions
 from crm.issues import cooperation
+from crm.issues.errors import InvalidInput, WorkflowError
 from crm.issues.forms import CoopReplyForm
 from crm.issues.views import bp
 from crm.issues.views.common import visible_issue_or_404
 from crm.issues.views.pages import render_detail
-from crm.issues.workflow import InvalidInput, WorkflowError
 
 
 @bp.route("/<int:issue_id>/coop-reply", methods=["POST"])
@@ -28,12 +28,11 @@ def coop_reply(issue_id: int):
     try:
         cooperation.reply(issue, current_user, form.text.data)
     except WorkflowError as exc:
-        db.session.rollback()
+        transactions.discard()  # the page shows the problem as stored
         issue = visible_issue_or_404(issue_id)
         if isinstance(exc, InvalidInput):
             form.text.errors = [*form.text.errors, exc.message]
             return render_detail(issue, coop_form=form, status=400)
         return render_detail(issue, error=exc.message, status=403)
-    db.session.commit()
     flash(_("Your unit's cooperation opinion was sent to the lead unit."), "success")
     return redirect(url_for("issues.detail", issue_id=issue_id))

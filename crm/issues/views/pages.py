@@ -17,13 +17,16 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from crm.auth.models import Unit
+from crm.core import transactions
 from crm.core.downloads import XLSX_MIME, send_download
 from crm.core.timeutil import to_local, utcnow
-from crm.enterprises.models import Enterprise, can_view_enterprise
+from crm.enterprises import permissions as enterprise_permissions
+from crm.enterprises.models import Enterprise
 from crm.enterprises.queries import filter_people
 from crm.extensions import db
-from crm.issues import cooperation, services
+from crm.issues import cooperation, permissions, services
 from crm.issues.actions import rating_label
+from crm.issues.errors import ConflictError, InvalidInput, WorkflowError
 from crm.issues.export import MAX_ROWS, workbook_bytes
 from crm.issues.forms import CoopReplyForm, RaiseForm, action_form
 from crm.issues.list_filters import ListFilter, describe
@@ -31,15 +34,8 @@ from crm.issues.models import LEVELS, LIGHTS, STATES, Category
 from crm.issues.queries import list_query, rows_for
 from crm.issues.views import bp
 from crm.issues.views.common import PER_PAGE, page_number, safe_next, visible_issue_or_404
-from crm.issues.workflow import (
-    ACTION_LABELS,
-    Action,
-    ConflictError,
-    InvalidInput,
-    WorkflowError,
-    allowed_actions,
-    check,
-)
+from crm.issues.workflow import ACTION_LABELS, Action, allowed_actions, check
+from crm.issues.workflow import transition as do  # ``transition`` names the view below
 
 
 def _prefilled(action: str, issue, proposal):
@@ -101,8 +97,6 @@ def detail(issue_id: int):
 @login_required
 def transition(issue_id: int, action: str):
     """Do one workflow action from its form on the problem page (or a board)."""
-    from crm.issues.workflow import transition as do
-
     issue = visible_issue_or_404(issue_id)
     if action not in Action.__members__.values():
         abort(404)
@@ -116,9 +110,8 @@ def transition(issue_id: int, action: str):
     try:
         do(issue, action, current_user, expected_version=form.version.data, **form.payload())
     except WorkflowError as exc:
-        db.session.rollback()
+        transactions.discard()  # the page shows the problem as stored
         return _refused(issue_id, action, form, exc)
-    db.session.commit()
     flash(_("Done: %(action)s.", action=ACTION_LABELS[action]), "success")
     return redirect(safe_next(form.next.data) or url_for("issues.detail", issue_id=issue_id))
 
@@ -139,14 +132,13 @@ def _refused(issue_id: int, action: str, form, exc: WorkflowError):
 def new(enterprise_id: int):
     """Raise a problem for an enterprise directly (commissioner or coordinator)."""
     enterprise = db.get_or_404(Enterprise, enterprise_id)
-    if not can_view_enterprise(current_user, enterprise):
+    if not enterprise_permissions.can_view(current_user, enterprise):
         abort(404)
-    if not services.can_raise_for(current_user, enterprise):
+    if not permissions.can_raise_for(current_user, enterprise):
         abort(403)
     form = RaiseForm()
     if form.validate_on_submit():
         issue = services.raise_issue(enterprise, form.data_for_service(), current_user)
-        db.session.commit()
         flash(_("Problem %(number)s recorded; the coordinator will dispatch it.",
                 number=issue.number), "success")
         return redirect(url_for("issues.detail", issue_id=issue.id))
@@ -199,9 +191,8 @@ def rating_link_new(issue_id: int):
     try:
         token = services.issue_rating_token(issue, current_user)
     except WorkflowError as exc:
-        db.session.rollback()
+        transactions.discard()  # the page shows the problem as stored
         return render_detail(visible_issue_or_404(issue_id), error=exc.message, status=403)
-    db.session.commit()
     # Only the hash is stored: the link itself lives in this cadre's session until shown.
     session["rating_link"] = {"issue_id": issue.id, "token": token}
     return redirect(url_for("issues.rating_link", issue_id=issue.id))

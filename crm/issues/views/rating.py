@@ -8,10 +8,10 @@ from sqlalchemy.orm import joinedload
 from crm.extensions import db, limiter
 from crm.issues import services
 from crm.issues.actions import rating_label
+from crm.issues.errors import InvalidInput, WorkflowError
 from crm.issues.forms import PublicRateForm
 from crm.issues.models import Issue
 from crm.issues.views import rating_bp
-from crm.issues.workflow import InvalidInput, WorkflowError
 
 
 def _invalid(status: str):
@@ -33,14 +33,11 @@ def rate(token: str):
         try:
             services.rate_by_token(token, {"rating": form.rating.data, "text": form.text.data,
                                            "contact": form.contact.data})
-        except InvalidInput as exc:
-            db.session.rollback()
+        except InvalidInput as exc:  # status 400: nothing of it is kept
             form.rating.errors = [exc.message]
             return render_template("issues/rate_public.html", issue=issue, form=form), 400
         except WorkflowError:
-            db.session.rollback()
-            return _invalid("used")
-        db.session.commit()
+            return _invalid("used")  # an error status: nothing of it is kept
         return render_template("issues/rate_done.html", issue=issue,
                                label=rating_label(int(form.rating.data)))
     return render_template("issues/rate_public.html", issue=issue, form=form)

@@ -26,8 +26,11 @@ from itertools import chain
 from typing import Any, Callable, Hashable
 
 from flask import current_app, has_app_context
+from redis import Redis
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+
+from crm.core.timeutil import to_local
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +74,6 @@ def _redis(app, state: _State):
     if not url:
         return None
     if state.redis is None or state.redis_url != url:
-        from redis import Redis
-
         state.redis = Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         state.redis_url = url
     return state.redis
@@ -153,8 +154,6 @@ def problem_month_domain(month_key: str) -> str:
 
 
 def _local_month(value) -> str:
-    from crm.core.timeutil import to_local
-
     return f"{to_local(value):%Y-%m}"
 
 

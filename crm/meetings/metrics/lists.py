@@ -8,7 +8,9 @@ from typing import Optional
 
 from sqlalchemy import func, select
 
+from crm.auth.models import Unit
 from crm.core.timeutil import to_local, utcnow
+from crm.enterprises.models import Enterprise
 from crm.extensions import db
 from crm.issues.deadlines import overrides_between
 from crm.issues.models import OPEN_STATES, Issue
@@ -41,9 +43,6 @@ def red_list(now: datetime | None = None, per_unit: int = 5,
              overrides: dict[date, bool] | None = None) -> list[RedUnit]:
     """Red problems by lead unit, in one query: each unit's ``per_unit`` most overdue
     and its total; units with the most red problems first."""
-    from crm.auth.models import Unit
-    from crm.enterprises.models import Enterprise
-
     now = now or utcnow()
     # Rank first, join names afterwards: only the kept rows meet the other tables.
     inner = (
@@ -94,9 +93,6 @@ class EscalatedProblem:
 
 def escalated_open(now: datetime | None = None, limit: int = 50) -> list[EscalatedProblem]:
     """Open problems escalated to the next joint meeting, oldest first (one query)."""
-    from crm.auth.models import Unit
-    from crm.enterprises.models import Enterprise
-
     now = now or utcnow()
     rows = db.session.execute(
         select(Issue.id, Issue.number, Issue.title, Enterprise.name, Issue.lead_unit_id,

@@ -23,11 +23,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from crm.auth.models import Unit, User
 from crm.core.timeutil import LOCAL_TZ, local_midnight_utc, utcnow
+from crm.enterprises.models import Assignment, Enterprise
 from crm.extensions import db
-from crm.issues.deadlines import overrides_between
 from crm.issues import problem_sets as sets
-from crm.issues.models import Issue, IssueEvent
+from crm.issues.deadlines import overrides_between
+from crm.issues.models import Category, Issue, IssueEvent
+from crm.liaisons.models import Visit
 from crm.meetings.metrics.figures import (
     Figures,
     MonthOverview,
@@ -52,8 +55,6 @@ def _grouped(stmt, grouping: str):
     if grouping == "county":
         return stmt, None
     if grouping == "leader":
-        from crm.liaisons.models import Assignment
-
         lead = aliased(Assignment)
         stmt = stmt.outerjoin(lead, and_(lead.enterprise_id == Issue.enterprise_id,
                                          lead.role == "leader_a", lead.end_date.is_(None)))
@@ -70,9 +71,6 @@ def _labels(grouping: str, keys) -> dict[int, str]:
     keys = sorted(k for k in keys if k is not None)
     if not keys or grouping == "county":
         return {}
-    from crm.auth.models import Unit, User
-    from crm.issues.models import Category
-
     model, name = {"unit": (Unit, Unit.name), "category": (Category, Category.name),
                    "leader": (User, User.display_name),
                    "commissioner": (User, User.display_name)}[grouping]
@@ -315,9 +313,6 @@ def _visit_rows(periods: Sequence[Period]):
     Each figure is a scalar subquery served by an index: visits by date, and "visited"
     as an EXISTS probe of (enterprise_id, visit_date) per enterprise, which stays cheap
     however many visits a month holds."""
-    from crm.enterprises.models import Enterprise
-    from crm.liaisons.models import Assignment, Visit
-
     columns = []
     for p in periods:
         in_period = Visit.visit_date.between(p.start, p.end)

@@ -1,17 +1,20 @@
 """Meeting pages: list, create, agenda, decisions, minutes, typical cases, states."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-
-from crm.auth.permissions import role_required
-from crm.meetings.views import bp
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import defer, selectinload
 
+from crm.auth.models import Unit
+from crm.auth.permissions import role_required
+from crm.core import transactions
 from crm.core.timeutil import utcnow
 from crm.extensions import db
+from crm.issues import permissions as issue_permissions
+from crm.issues.errors import WorkflowError
 from crm.issues.models import Issue
 from crm.meetings import services
+from crm.meetings.decisions import add_decision, decisions_of
 from crm.meetings.forms import (
     DecisionForm,
     MeetingEditForm,
@@ -30,6 +33,7 @@ from crm.meetings.models import (
     Meeting,
     TypicalCase,
 )
+from crm.meetings.views import bp
 
 PER_PAGE = 20
 
@@ -73,10 +77,9 @@ def new():
                     starts_at=form.starts_at.data, place=form.place.data,
                     attendees=form.attendees.data)
             except services.MeetingError as exc:
-                db.session.rollback()
+                transactions.discard()  # answered with the form (status 200)
                 form.refused(exc)
             else:
-                db.session.commit()
                 flash(_("Meeting %(title)s created.", title=meeting.title), "success")
                 return redirect(url_for("meetings.detail", meeting_id=meeting.id))
     return render_template("meetings/new.html", form=form, duplicates=duplicates,
@@ -103,8 +106,6 @@ def detail(meeting_id: int, decision_form: DecisionForm | None = None,
         select(Briefing).options(defer(Briefing.pdf)).where(Briefing.meeting_id == meeting.id)
         .order_by(Briefing.version.desc())
     ).all()
-    from crm.meetings.decisions import decisions_of
-
     decisions = decisions_of(meeting)
     return render_template(
         "meetings/detail.html", meeting=meeting, agenda=agenda, cases=cases, packets=packets,
@@ -122,19 +123,19 @@ def detail(meeting_id: int, decision_form: DecisionForm | None = None,
 def _viewable_issue_ids(agenda, cases, decisions) -> set[int]:
     """The problems on this page the user may open: a leader reads the whole agenda, but
     only links to problems of their own enterprises (the others would answer 404)."""
-    from crm.issues.models import issue_visibility
-
     ids = {item.issue.id for item in agenda if item.issue}
     ids |= {issue.id for _case, issue in cases}
     ids |= {d.issue.id for d in decisions if getattr(d, "issue", None)}
     if not ids or current_user.sees_all:
         return ids
     return set(db.session.scalars(
-        select(Issue.id).where(Issue.id.in_(ids), issue_visibility(current_user))
+        select(Issue.id).where(Issue.id.in_(ids), issue_permissions.visibility(current_user))
     ))
 
 
 def _refused(meeting: Meeting, exc: Exception, anchor: str = ""):
+    """A refused change: nothing of it is kept, the reason is shown on the meeting."""
+    transactions.discard()
     flash(str(exc), "warning")
     return _back(meeting, anchor)
 
@@ -152,10 +153,9 @@ def edit(meeting_id: int):
                                               ("title", "starts_at", "place", "attendees")},
                                     current_user)
         except services.MeetingError as exc:
-            db.session.rollback()
+            transactions.discard()  # the page shows the meeting as stored
             form.starts_at.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return _back(meeting)
     return detail(meeting_id, edit_form=form), 400
@@ -170,7 +170,6 @@ def agenda_build(meeting_id: int):
         added = services.build_agenda(meeting, current_user, utcnow())
     except services.MeetingError as exc:
         return _refused(meeting, exc, "#agenda")
-    db.session.commit()
     flash(_("%(n)d items added to the agenda.", n=added), "success")
     return _back(meeting, "#agenda")
 
@@ -187,9 +186,7 @@ def agenda_add(meeting_id: int):
     issue = None
     if (form.issue_number.data or "").strip():
         issue = _issue_by_number(form.issue_number.data)
-        from crm.issues.models import can_view_issue
-
-        if issue is None or not can_view_issue(current_user, issue):
+        if issue is None or not issue_permissions.can_view(current_user, issue):
             flash(_("No problem with number %(n)s.", n=form.issue_number.data.strip()), "danger")
             return _back(meeting, "#agenda")
     try:
@@ -197,7 +194,6 @@ def agenda_add(meeting_id: int):
                                  question=form.question.data)
     except services.MeetingError as exc:
         return _refused(meeting, exc, "#agenda")
-    db.session.commit()
     flash(_("Added to the agenda."), "success")
     return _back(meeting, "#agenda")
 
@@ -231,7 +227,6 @@ def agenda_item(meeting_id: int, item_id: int):
             abort(400)
     except services.MeetingError as exc:
         return _refused(meeting, exc, "#agenda")
-    db.session.commit()
     return _back(meeting, "#agenda")
 
 
@@ -245,7 +240,6 @@ def minutes(meeting_id: int):
         services.update_meeting(meeting, {"minutes": form.minutes.data,
                                           "review_remarks": form.review_remarks.data},
                                 current_user)
-        db.session.commit()
         flash(_("Saved."), "success")
     else:
         flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "danger")
@@ -269,7 +263,6 @@ def case_add(meeting_id: int):
         services.add_typical_case(meeting, issue, form.note.data, current_user)
     except services.MeetingError as exc:
         return _refused(meeting, exc, "#cases")
-    db.session.commit()
     return _back(meeting, "#cases")
 
 
@@ -282,7 +275,6 @@ def advance(meeting_id: int):
         services.advance(meeting, current_user, utcnow())
     except services.MeetingError as exc:
         return _refused(meeting, exc)
-    db.session.commit()
     flash(_("The meeting is now: %(state)s.", state=MEETING_STATES[meeting.state]), "success")
     return _back(meeting)
 
@@ -292,10 +284,6 @@ def advance(meeting_id: int):
 def decision_add(meeting_id: int):
     """Record a decision: it is dispatched to the responsible unit and tracked like a
     problem until done."""
-    from crm.auth.models import Unit
-    from crm.issues.workflow import WorkflowError
-    from crm.meetings.decisions import add_decision
-
     meeting = _meeting_or_404(meeting_id)
     form = DecisionForm()
     if form.validate_on_submit():
@@ -303,12 +291,11 @@ def decision_add(meeting_id: int):
         try:
             add_decision(meeting, form.text.data, unit, form.due_date.data, current_user)
         except WorkflowError as exc:
-            db.session.rollback()
+            transactions.discard()  # the page shows the meeting as stored
             target = {"due_date": form.due_date, "unit_id": form.unit_id}.get(exc.field,
                                                                              form.text)
             target.errors.append(exc.message)
         else:
-            db.session.commit()
             flash(_("Decision recorded and dispatched."), "success")
             return _back(meeting, "#decisions")
     return detail(meeting_id, decision_form=form), 400

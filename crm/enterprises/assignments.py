@@ -1,5 +1,9 @@
 """包联 assignments and leaders' away periods.
 
+They belong to the registry, below problems and visits: who holds an enterprise
+decides what a person sees, who logs its visits and who hears of its problems, so
+every package above reads them from here.
+
 Rules (DESIGN.md §3, issue 3 item 6):
 
 * an enterprise has at most one active leader A and one active leader B, and any
@@ -31,7 +35,7 @@ from crm.core import audit
 from crm.core.notify import notify
 from crm.core.timeutil import local_today
 from crm.extensions import db
-from crm.liaisons.models import ASSIGNMENT_ROLES, Assignment, LeaderAbsence
+from crm.enterprises.models import ASSIGNMENT_ROLES, Assignment, LeaderAbsence
 
 # Which user role may take which assignment role.
 REQUIRED_ROLE = {"leader_a": "leader", "leader_b": "leader", "commissioner": "commissioner"}
@@ -62,6 +66,21 @@ def active_assignments(enterprise_ids: Iterable[int], roles: Iterable[str] | Non
     if roles is not None:
         stmt = stmt.where(Assignment.role.in_(list(roles)))
     return list(db.session.scalars(stmt))
+
+
+def is_current_assignee(user, enterprise, roles=("commissioner",)) -> bool:
+    """True when ``user`` holds one of ``roles`` on ``enterprise`` right now."""
+    return (
+        db.session.scalar(
+            select(db.func.count()).select_from(Assignment).where(
+                Assignment.enterprise_id == enterprise.id,
+                Assignment.user_id == user.id,
+                Assignment.role.in_(roles),
+                Assignment.end_date.is_(None),
+            )
+        )
+        > 0
+    )
 
 
 def role_order():

@@ -1,27 +1,33 @@
 """What the enterprise page and the leader's portfolio show, loaded in a fixed number
-of queries (relationships are ``raise_on_sql``: every load here is explicit)."""
+of queries (relationships are ``raise_on_sql``: every load here is explicit).
+
+Both pages compose the registry (profile, contacts, 包联 people, audit trail), the
+problems, the visits and the policy catalogue, so they live above all of these.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, load_only
 
 from crm.auth.models import User
-from crm.core.models import AuditLog
 from crm.core.timeutil import utcnow
-from crm.enterprises.models import Contact, Enterprise, can_edit_enterprise
+from crm.enterprises import permissions as enterprise_permissions
+from crm.enterprises.assignments import LEADER_ROLES, LeaderState, leader_states, role_order
+from crm.enterprises.history import audit_trail, audit_user_names
+from crm.enterprises.models import Assignment, Contact, Enterprise
 from crm.enterprises.queries import week_bounds
 from crm.extensions import db
-from crm.issues.models import OPEN_STATES, Issue, issue_visibility
-from crm.liaisons.assignments import LEADER_ROLES, LeaderState, leader_states, role_order
-from crm.liaisons.models import Assignment, Visit, visit_visibility
+from crm.issues import permissions as issue_permissions
+from crm.issues.models import OPEN_STATES, Issue
+from crm.liaisons import permissions as visit_permissions
+from crm.liaisons.models import Visit
+from crm.liaisons.policies import newest_matching
 
 RECENT_VISITS = 10
 RECENT_CLOSED = 20
-AUDIT_ROWS = 50
 PAGE_POLICIES = 10  # newest matching policies on the page; the count says how many fit
 
 
@@ -35,21 +41,8 @@ def open_issues_stmt(user, enterprise_ids, now: datetime):
     """Open problems of these enterprises visible to ``user``, reds first, then by due time."""
     return (select(Issue).options(joinedload(Issue.lead_unit))
             .where(Issue.enterprise_id.in_(enterprise_ids), Issue.state.in_(OPEN_STATES),
-                   issue_visibility(user))
+                   issue_permissions.visibility(user))
             .order_by(light_rank(now), Issue.due_at.asc().nulls_last(), Issue.id))
-
-
-def audit_trail(enterprise_id: int, limit: int = AUDIT_ROWS) -> list[AuditLog]:
-    """Audit rows of the enterprise, its contacts (also deleted ones) and its assignments."""
-    assignment_ids = select(Assignment.id).where(Assignment.enterprise_id == enterprise_id)
-    contact_ent = func.coalesce(AuditLog.after["enterprise_id"].as_integer(),
-                                AuditLog.before["enterprise_id"].as_integer())
-    return list(db.session.scalars(
-        select(AuditLog).where(or_(
-            (AuditLog.object_type == "enterprises") & (AuditLog.object_id == enterprise_id),
-            (AuditLog.object_type == "assignments") & AuditLog.object_id.in_(assignment_ids),
-            (AuditLog.object_type == "contacts") & (contact_ent == enterprise_id),
-        )).order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)))
 
 
 @dataclass
@@ -75,8 +68,6 @@ class EnterprisePage:
 
 def enterprise_page(user, ent: Enterprise, now: datetime | None = None) -> EnterprisePage:
     """Load the enterprise page for ``user`` (who may view ``ent``)."""
-    from crm.liaisons.policies import newest_matching
-
     now = now or utcnow()
     contacts = list(db.session.scalars(
         select(Contact).where(Contact.enterprise_id == ent.id)
@@ -90,12 +81,12 @@ def enterprise_page(user, ent: Enterprise, now: datetime | None = None) -> Enter
     past = [a for a in assignments if a.end_date is not None]
     visits = list(db.session.scalars(
         select(Visit).options(joinedload(Visit.author).lazyload(User.role_rows))
-        .where(Visit.enterprise_id == ent.id, visit_visibility(user))
+        .where(Visit.enterprise_id == ent.id, visit_permissions.visibility(user))
         .order_by(Visit.visit_date.desc(), Visit.id.desc()).limit(RECENT_VISITS)))
     closed = list(db.session.scalars(
         select(Issue).options(joinedload(Issue.lead_unit))
         .where(Issue.enterprise_id == ent.id, Issue.state.in_(("resolved", "closed")),
-               issue_visibility(user))
+               issue_permissions.visibility(user))
         .order_by(func.coalesce(Issue.closed_at, Issue.resolved_at).desc(), Issue.id.desc())
         .limit(RECENT_CLOSED)))
     mine = [a for a in assignments if a.user_id == user.id]
@@ -114,7 +105,7 @@ def enterprise_page(user, ent: Enterprise, now: datetime | None = None) -> Enter
         policies_total=policies_total,
         audit=trail,
         audit_users=audit_user_names(trail) if trail else {},
-        can_edit=can_edit_enterprise(user, ent),
+        can_edit=enterprise_permissions.can_edit(user, ent),
         is_current_commissioner=any(a.role == "commissioner" and a.end_date is None
                                     for a in mine),
         is_former_only=bool(mine) and not any(a.end_date is None for a in mine)
@@ -183,7 +174,7 @@ def portfolio(leader, now: datetime | None = None, today: date | None = None
         card.red_count += light == "red"
         card.yellow_count += light == "yellow"
     # Every problem and visit of an enterprise the leader holds now is visible to them
-    # (issue_visibility / visit_visibility): no visibility filter in these lookups.
+    # (``issues.permissions`` / ``liaisons.permissions``): no visibility filter in these lookups.
     rated = _latest_per_enterprise(Issue, ids, (Issue.rated_at.desc(), Issue.id.desc()),
                                    Issue.rating.is_not(None),
                                    options=(load_only(Issue.id, Issue.enterprise_id,
@@ -193,118 +184,3 @@ def portfolio(leader, now: datetime | None = None, today: date | None = None
     return sorted(cards.values(), key=lambda c: (-c.red_count, -c.yellow_count,
                                                  c.visited_this_week,
                                                  c.enterprise.name_pinyin, c.enterprise.id))
-
-
-def last_change(enterprise_id: int) -> AuditLog | None:
-    """The newest audit row of the enterprise itself (who saved it last, and when)."""
-    return db.session.scalar(
-        select(AuditLog).where(AuditLog.object_type == "enterprises",
-                               AuditLog.object_id == enterprise_id)
-        .order_by(AuditLog.id.desc()).limit(1))
-
-
-def edit_conflict(ent: Enterprise, form) -> dict:
-    """What the user must see when their edit arrives after someone else's save.
-
-    The form keeps what they typed and now carries the current version, so saving
-    again is a deliberate decision taken with the other person's values in view.
-    """
-    from crm.enterprises.services import ENTERPRISE_FIELDS, enterprise_snapshot
-
-    current = enterprise_snapshot(ent)
-    typed = form.profile()
-    differing = []
-    for key in ENTERPRISE_FIELDS:
-        mine = typed.get(key)
-        if key == "town_id":
-            mine = mine or None
-        if key == "annual_output" and mine is not None:
-            mine = str(mine.quantize(type(mine)("0.01")))
-        if isinstance(mine, str):
-            mine = mine or None
-        if mine != current[key]:
-            field = getattr(form, key)
-            differing.append((field.label.text, display_value(ent, key)))
-    form.version.data = ent.version
-    return {"change": last_change(ent.id), "fields": differing}
-
-
-def display_value(ent: Enterprise, key: str) -> str:
-    """A stored profile value as a person reads it."""
-    from flask_babel import gettext as _
-
-    from crm.enterprises.models import INDUSTRIES, OWNERSHIPS, SCALES, SIZES, STATUSES
-
-    value = getattr(ent, key)
-    if value is None or value == "":
-        return "—"
-    labels = {"industry": INDUSTRIES, "scale": SCALES, "size": SIZES, "ownership": OWNERSHIPS,
-              "status": STATUSES}
-    if key in labels:
-        return str(labels[key].get(value, value))
-    if key == "town_id":
-        return ent.town.name if ent.town else "—"
-    if key == "is_chain_leader":
-        return _("Yes") if value else _("No")
-    return str(value)
-
-
-AUDIT_FIELDS = {
-    "name": _l("Enterprise name"), "credit_code": _l("Unified social credit code"),
-    "legal_rep": _l("Legal representative"), "industry": _l("Industry"),
-    "cluster": _l("Cluster / industrial chain"), "is_chain_leader": _l("Chain leader"),
-    "scale": _l("Above/below designated size"), "size": _l("Size class"),
-    "ownership": _l("Ownership"), "town_id": _l("Town or sub-district"),
-    "park": _l("Industrial park"),
-    "address": _l("Address"), "employees": _l("Employees"),
-    "annual_output": _l("Annual output (10,000 yuan)"), "status": _l("Operating status"),
-    "tags": _l("Tags"), "phone": _l("Phone"), "title": _l("Post"),
-    "is_primary": _l("Primary contact"), "note": _l("Note"), "role": _l("Liaison role"),
-    "user_id": _l("Person"), "start_date": _l("From"), "end_date": _l("Until"),
-}
-AUDIT_OBJECTS = {"enterprises": _l("Enterprise"), "contacts": _l("Contact"),
-                 "assignments": _l("Assignment")}
-AUDIT_ACTIONS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
-
-
-def audit_changes(row: AuditLog, users: dict | None = None) -> list[tuple[str, str, str]]:
-    """(field, before, after) of an audit row in words, for the enterprise page."""
-    from crm.enterprises.models import INDUSTRIES, OWNERSHIPS, SCALES, SIZES, STATUSES
-    from crm.liaisons.models import ASSIGNMENT_ROLES
-
-    labels = {"industry": INDUSTRIES, "scale": SCALES, "size": SIZES, "ownership": OWNERSHIPS,
-              "status": STATUSES, "role": ASSIGNMENT_ROLES}
-    users = users or {}
-
-    def show(key, value):
-        if value is None or value == "":
-            return "—"
-        if key in labels:
-            return str(labels[key].get(value, value))
-        if isinstance(value, bool):
-            return str(_l("Yes") if value else _l("No"))
-        if key == "user_id":
-            return users.get(value, str(value))
-        return str(value)
-
-    before, after = row.before or {}, row.after or {}
-    keys = [k for k in dict.fromkeys([*after, *before])
-            if k in AUDIT_FIELDS and k not in ("enterprise_id", "contacts")]
-    def label(key):
-        return str(_l("Name")) if key == "name" and row.object_type == "contacts" \
-            else str(AUDIT_FIELDS[key])
-
-    return [(label(k), show(k, before.get(k)) if k in before else "",
-             show(k, after.get(k)) if k in after else "") for k in keys]
-
-
-def audit_user_names(rows: list[AuditLog]) -> dict[int, str]:
-    """Display names of the people named in assignment audit rows (one query)."""
-    from crm.auth.models import User
-
-    ids = {(r.after or r.before or {}).get("user_id") for r in rows
-           if r.object_type == "assignments"} - {None}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
-                .all())

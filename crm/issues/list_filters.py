@@ -8,14 +8,14 @@ the overview opens exactly the problems behind it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from crm.core.timeutil import LOCAL_TZ, local_midnight_utc
+from crm.core.timeutil import local_midnight_utc, to_utc
 from crm.enterprises.models import Assignment, Enterprise
 from crm.issues import problem_sets as sets
 from crm.issues.models import LIGHTS, OPEN_STATES, STATES, Issue, IssueUnit
@@ -49,17 +49,12 @@ def _bound(value: Any) -> date | datetime | None:
     return moment if moment.year >= 2000 else None
 
 
-def _local_utc(moment: datetime) -> datetime:
-    """A local wall-clock minute as the naive UTC the ``*_at`` columns store."""
-    return moment.replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
-
-
 def start_instant(bound: date | datetime | None) -> datetime | None:
     """Where a ``*_from`` bound starts: the local midnight of the day, or the minute."""
     if bound is None:
         return None
     if isinstance(bound, datetime):
-        return _local_utc(bound)
+        return to_utc(bound)
     return local_midnight_utc(bound)
 
 
@@ -69,7 +64,7 @@ def end_instant(bound: date | datetime | None) -> datetime | None:
     if bound is None:
         return None
     if isinstance(bound, datetime):
-        return _local_utc(bound)
+        return to_utc(bound)
     return local_midnight_utc(bound + timedelta(days=1))
 
 

@@ -25,7 +25,7 @@ def main(url: str) -> dict:
     from crm import create_app
     from crm.config import Config
     from crm.extensions import db
-    from crm.meetings.briefing import BASE_URL, StaticOnlyFetcher, briefing_html, html_to_pdf
+    from crm.meetings.packets.render import BASE_URL, StaticOnlyFetcher, briefing_html, html_to_pdf
     from crm.meetings.models import Briefing, Meeting
 
     class Cfg(Config):

@@ -57,8 +57,10 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     # Every module of the application imports this package: its parts are loaded when an
     # app is built, not when ``crm`` is imported.
-    from crm import web
-    from crm.core import transactions
+    from crm.auth import login, navigation
+    from crm.badges import GLOBALS
+    from crm.core import http, templating, transactions
+    from crm.core.views import bp as main_bp
     from crm.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
     import crm.models  # noqa: F401  (every model registered before anything queries)
@@ -69,11 +71,11 @@ def create_app(config: type | dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=web.select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    babel.init_app(app, locale_selector=login.select_locale, timezone_selector=lambda: "Asia/Shanghai")
     compress.init_app(app)
     login_manager.init_app(app)
-    web.init_login(login_manager)
-    app.session_interface = web.SessionInterface()
+    login.init_login(login_manager)
+    app.session_interface = http.SessionInterface()
 
     # The blueprints (and through them every view) load here, for the same reason.
     from crm.auth.admin import bp as admin_bp
@@ -83,10 +85,10 @@ def create_app(config: type | dict | None = None) -> Flask:
     from crm.issues.views import bp as issues_bp
     from crm.issues.views import rating_bp
     from crm.liaisons.views import bp as liaisons_bp
-    from crm.meetings.briefing_views import bp as briefings_bp
+    from crm.meetings.views.packets import bp as briefings_bp
     from crm.meetings.views import bp as meetings_bp
 
-    app.register_blueprint(web.bp)
+    app.register_blueprint(main_bp)  # with the home redirect (crm.auth.navigation)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(enterprises_bp, url_prefix="/enterprises")
@@ -96,7 +98,10 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.register_blueprint(meetings_bp, url_prefix="/meetings")
     app.register_blueprint(briefings_bp, url_prefix="/briefings")
 
-    web.init_app(app)
+    http.init_app(app)
+    templating.init_app(app)
+    app.jinja_env.globals.update(GLOBALS)
+    navigation.init_app(app)
 
     from crm.cli import register_cli  # the CLI loads the generators: only with an app
 

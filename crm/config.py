@@ -53,7 +53,7 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a token lives as long as the session
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    # Secure when configured, when PUBLIC_URL is https, and (crm.web.SessionInterface)
+    # Secure when configured, when PUBLIC_URL is https, and (crm.core.http.SessionInterface)
     # on any request that arrived over HTTPS. The "keep me signed in" cookie follows.
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE",
                                       (_public_url() or "").startswith("https://"))
@@ -75,7 +75,7 @@ class Config:
 
     # The monthly packet stays printable at any scale. A section with more rows than its
     # limit is printed in summary form, with a sentence giving the row count of the
-    # packet's Excel tables, which always hold every row (crm/meetings/summaries.py).
+    # packet's Excel tables, which always hold every row (crm/meetings/packets/summaries.py).
     # A county (≈35 overdue problems, 220 leader rows, 65 enterprises with open problems,
     # an 85-page packet) stays in full form; a province (10,000 / 40,000 / 11,000) prints
     # about 200 pages instead of 11,000+.

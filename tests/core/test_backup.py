@@ -26,13 +26,13 @@ def test_backup_and_restore_round_trip(tmp_path):
         db.session.commit()
         # A generated packet must come back byte for byte (its sha256 is archived).
         from crm.auth.models import User
-        from crm.meetings import briefings, tasks
+        from crm.meetings.packets import job, versions
         from crm.meetings.models import Briefing
 
         leader = db.session.scalar(select(User).where(User.username == "leader"))
-        packet = briefings.request_briefing("portfolio", leader, leader=leader)
+        packet = versions.request_briefing("portfolio", leader, leader=leader)
         db.session.commit()
-        assert tasks.dispatch(packet.id) == "inline"
+        assert job.dispatch(packet.id) == "inline"
         db.session.expire_all()
         packet = db.session.get(Briefing, packet.id)
         assert packet.state == "success"

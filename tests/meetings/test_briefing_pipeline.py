@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 from crm.core.timeutil import local_today, utcnow
 from crm.extensions import db
-from crm.meetings import briefings
-from crm.meetings.briefing import StaticOnlyFetcher
+from crm.meetings.packets import versions
+from crm.meetings.packets.render import StaticOnlyFetcher
 from crm.meetings.models import Briefing
-from crm.meetings import tasks
-from crm.meetings.tasks import build_briefing
+from crm.meetings.packets import job
+from crm.meetings.packets.job import build_briefing
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,9 +51,9 @@ def _text(pdf: bytes) -> tuple[str, int]:
 
 def test_portfolio_packet_renders_inline_with_chinese_text(app):
     leader, ents = _leader_with_portfolio()
-    b = briefings.request_briefing("portfolio", leader, leader=leader)
+    b = versions.request_briefing("portfolio", leader, leader=leader)
     db.session.commit()
-    assert tasks.dispatch(b.id) == "inline"
+    assert job.dispatch(b.id) == "inline"
     db.session.expire_all()
     b = db.session.get(Briefing, b.id)
     assert b.state == "success" and b.error is None
@@ -68,9 +68,9 @@ def test_portfolio_packet_renders_inline_with_chinese_text(app):
 
 def test_cjk_font_is_embedded(app, tmp_path):
     leader, _ents = _leader_with_portfolio()
-    b = briefings.request_briefing("portfolio", leader, leader=leader)
+    b = versions.request_briefing("portfolio", leader, leader=leader)
     db.session.commit()
-    tasks.dispatch(b.id)
+    job.dispatch(b.id)
     db.session.expire_all()
     path = tmp_path / "p.pdf"
     path.write_bytes(db.session.get(Briefing, b.id).pdf)
@@ -81,9 +81,9 @@ def test_cjk_font_is_embedded(app, tmp_path):
 
 def test_toc_page_numbers_match_the_pages(app):
     leader, ents = _leader_with_portfolio()
-    b = briefings.request_briefing("portfolio", leader, leader=leader)
+    b = versions.request_briefing("portfolio", leader, leader=leader)
     db.session.commit()
-    tasks.dispatch(b.id)
+    job.dispatch(b.id)
     db.session.expire_all()
     reader = PdfReader(io.BytesIO(db.session.get(Briefing, b.id).pdf))
     texts = [page.extract_text() for page in reader.pages]
@@ -97,55 +97,55 @@ def test_toc_page_numbers_match_the_pages(app):
 
 def test_failure_is_recorded_and_retry_succeeds(app, monkeypatch):
     leader, _ = _leader_with_portfolio()
-    b = briefings.request_briefing("portfolio", leader, leader=leader)
+    b = versions.request_briefing("portfolio", leader, leader=leader)
     db.session.commit()
 
     def broken(_briefing):
         raise RuntimeError("字体加载失败")
 
-    monkeypatch.setattr("crm.meetings.briefing.render_briefing", broken)
+    monkeypatch.setattr("crm.meetings.packets.render.render_briefing", broken)
     with pytest.raises(RuntimeError):
         build_briefing(b.id)
     db.session.expire_all()
     b = db.session.get(Briefing, b.id)
     assert b.state == "failed" and "字体加载失败" in b.error and b.pdf is None
     monkeypatch.undo()
-    briefings.retry(b, leader)
+    versions.retry(b, leader)
     db.session.commit()
-    assert tasks.dispatch(b.id) == "inline"
+    assert job.dispatch(b.id) == "inline"
     db.session.expire_all()
     assert db.session.get(Briefing, b.id).state == "success"
 
 
 def test_new_request_makes_a_new_version_and_final_stays(app):
     leader, _ = _leader_with_portfolio()
-    first = briefings.request_briefing("portfolio", leader, leader=leader)
+    first = versions.request_briefing("portfolio", leader, leader=leader)
     db.session.commit()
-    tasks.dispatch(first.id)
+    job.dispatch(first.id)
     db.session.expire_all()
     first = db.session.get(Briefing, first.id)
-    briefings.mark_final(first, leader)
+    versions.mark_final(first, leader)
     db.session.commit()
     digest = first.sha256
-    second = briefings.request_briefing("portfolio", leader, leader=leader)
+    second = versions.request_briefing("portfolio", leader, leader=leader)
     db.session.commit()
-    tasks.dispatch(second.id)
+    job.dispatch(second.id)
     db.session.expire_all()
     rows = db.session.scalars(select(Briefing).order_by(Briefing.version)).all()
     assert [(r.version, r.state, r.is_final) for r in rows] == [(1, "success", True),
                                                                (2, "success", False)]
     assert rows[0].sha256 == digest
-    with pytest.raises(briefings.BriefingError):
-        briefings.retry(rows[0], leader)
+    with pytest.raises(versions.BriefingError):
+        versions.retry(rows[0], leader)
 
 
 def test_worker_that_died_mid_job_is_reaped(app):
     leader, _ = _leader_with_portfolio()
-    b = briefings.request_briefing("portfolio", leader, leader=leader)
+    b = versions.request_briefing("portfolio", leader, leader=leader)
     b.state = "running"
     b.started_at = utcnow() - timedelta(seconds=app.config["JOB_TIMEOUT"] + 120)
     db.session.commit()
-    assert briefings.reap_stale() == 1
+    assert versions.reap_stale() == 1
     db.session.commit()
     b = db.session.get(Briefing, b.id)
     assert b.state == "failed" and "重试" in b.error and b.pdf is None
@@ -168,11 +168,11 @@ def test_packet_is_built_by_a_real_rq_worker(pg_app, redis_url):
 
     app = pg_app
     leader, _ = _leader_with_portfolio()
-    b = briefings.request_briefing("portfolio", leader, leader=leader)
+    b = versions.request_briefing("portfolio", leader, leader=leader)
     db.session.commit()
     app.config["REDIS_URL"] = redis_url
     try:
-        assert tasks.dispatch(b.id) == "queued"
+        assert job.dispatch(b.id) == "queued"
     finally:
         app.config["REDIS_URL"] = None
     db.session.expire_all()

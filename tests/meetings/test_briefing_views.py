@@ -52,7 +52,7 @@ def test_failed_packet_shows_error_and_retry_works(client, login_as, monkeypatch
     def broken(_b):
         raise RuntimeError("磁盘已满")
 
-    monkeypatch.setattr("crm.meetings.briefing.render_briefing", broken)
+    monkeypatch.setattr("crm.meetings.packets.render.render_briefing", broken)
     r = client.post_form("/briefings/portfolio")
     html = client.get(r.headers["Location"]).get_data(as_text=True)
     assert 'data-state="failed"' in html and "磁盘已满" in html and "重试" in html

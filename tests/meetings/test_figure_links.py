@@ -25,7 +25,8 @@ from crm.extensions import db
 from crm.issues import deadlines as dl
 from crm.issues import services
 from crm.issues.workflow import EnterpriseRater, transition
-from crm.meetings import metrics, packets
+from crm.meetings import metrics
+from crm.meetings.packets import context as packets
 from tests import factories
 
 # The figures every unit row and the top cards must link (``metrics.links.SETS``).

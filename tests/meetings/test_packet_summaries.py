@@ -15,7 +15,7 @@ from crm.core.timeutil import local_today, utcnow
 from crm.enterprises.models import Enterprise
 from crm.extensions import db
 from crm.meetings import services
-from crm.meetings.briefing import briefing_html
+from crm.meetings.packets.render import briefing_html
 from crm.meetings.decisions import add_decision
 from crm.meetings.models import Briefing, Meeting
 from tests import factories

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from crm.enterprises.models import Enterprise
 from crm.extensions import db
-from crm.meetings import briefings, tasks
+from crm.meetings.packets import job, versions
 from crm.meetings.models import Briefing
 from tests import factories
 from tests.meetings.test_briefing_pipeline import _leader_with_portfolio
@@ -59,7 +59,7 @@ def test_with_redis_down_a_packet_request_is_queued_for_later(redis_down, client
     assert "排队" in page or "恢复" in page, page[:3000]
     b = db.session.scalar(select(Briefing))
     assert b.state == "pending" and b.job_id is None
-    assert tasks.dispatch(b.id) == "deferred"
+    assert job.dispatch(b.id) == "deferred"
 
 
 def _wait_for(predicate, seconds: float = 120):
@@ -87,9 +87,9 @@ def test_worker_killed_mid_packet_is_failed_then_retried(pg_app, redis_url):
     try:
         leader, _ = _leader_with_portfolio()
         coordinator = factories.user(roles=["coordinator"])
-        b = briefings.request_briefing("portfolio", leader, leader=leader)
+        b = versions.request_briefing("portfolio", leader, leader=leader)
         db.session.commit()
-        assert tasks.dispatch(b.id) == "queued"
+        assert job.dispatch(b.id) == "queued"
         env = dict(os.environ, REDIS_URL=redis_url, JOB_HEARTBEAT_SECONDS="1",
                    DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
                    CRM_FAULT_RENDER_PAUSE="120")
@@ -107,7 +107,7 @@ def test_worker_killed_mid_packet_is_failed_then_retried(pg_app, redis_url):
         assert client.get(f"/briefings/{b.id}/pdf").status_code == 404
 
         def reaped():
-            found = briefings.reap_stale()
+            found = versions.reap_stale()
             db.session.commit()
             return found == 1
 
@@ -119,9 +119,9 @@ def test_worker_killed_mid_packet_is_failed_then_retried(pg_app, redis_url):
         assert "生成过程中断" in page and "重试" in page
         assert client.get(f"/briefings/{b.id}/pdf").status_code == 404
 
-        retried = briefings.retry(dead, coordinator)
+        retried = versions.retry(dead, coordinator)
         db.session.commit()
-        assert tasks.dispatch(retried.id) == "queued"
+        assert job.dispatch(retried.id) == "queued"
         env.pop("CRM_FAULT_RENDER_PAUSE")
         done = subprocess.run([sys.executable, str(ROOT / "worker.py"), "--burst"], env=env,
                               cwd=ROOT, capture_output=True, text=True, timeout=300)

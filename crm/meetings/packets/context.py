@@ -19,7 +19,8 @@ from crm.issues.workflow import ACTION_LABELS
 from crm.liaisons.coverage import Period as CoveragePeriod
 from crm.liaisons.coverage import coverage, coverage_by, period_for
 from crm.liaisons.models import Visit
-from crm.meetings import metrics, summaries
+from crm.meetings import metrics
+from crm.meetings.packets import summaries
 from crm.meetings.charts import month_charts
 from crm.meetings.decisions import decisions_of
 from crm.meetings.models import AgendaItem, Meeting, TypicalCase

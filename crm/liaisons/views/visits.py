@@ -1,6 +1,5 @@
 """Visits: the commissioner's week, the visit form (new and edit), a visit's page and
-its photos. The list, export and coverage pages are in ``list_views``; the policy
-catalogue in ``policy_views`` (same blueprint).
+its photos.
 
 The visit form answers two kinds of POST: an ordinary form post (the server renders the
 form again with the errors) and the browser's fetch (``X-Requested-With: fetch``), which
@@ -12,7 +11,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import (
-    Blueprint,
     abort,
     flash,
     jsonify,
@@ -44,7 +42,7 @@ from crm.liaisons.models import (
     VisitPhoto,
 )
 
-bp = Blueprint("liaisons", __name__)
+from crm.liaisons.views import bp
 
 
 @bp.app_context_processor
@@ -254,7 +252,3 @@ def photo(photo_id: int):
         "Cache-Control": "private, max-age=86400",
     })
     return response
-
-
-# The other route modules register on ``bp``; imported last because they import it.
-from crm.liaisons import list_views, policy_views  # noqa: E402, F401

@@ -1,5 +1,5 @@
 """Requesting, retrying, finalising and reaping packet (Briefing) jobs. These flush and
-never commit; sending a committed packet to the queue is ``crm.meetings.tasks.dispatch``."""
+never commit; sending a committed packet to the queue is ``crm.meetings.packets.job.dispatch``."""
 from __future__ import annotations
 
 from datetime import timedelta, timezone

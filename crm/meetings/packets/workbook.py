@@ -27,7 +27,7 @@ def _figure_rows(f) -> list:
 
 def packet_workbook(context: dict) -> bytes:
     """A workbook with one sheet per table of the packet described by ``context``
-    (``crm.meetings.packets.packet_context``)."""
+    (``crm.meetings.packets.context.packet_context``)."""
     wb = xlsx.new_book()
     unit_header = [_("Lead unit"), _("Received"), _("Resolved in the period"), _("Pending"),
                    _("Resolution rate"), _("On-time rate"), _("Average days"),

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from crm.core.timeutil import utcnow
 from crm.extensions import db
 from crm.jobs import enqueue
-from crm.meetings import briefing as rendering
+from crm.meetings.packets import render as rendering
 from crm.meetings.models import Briefing
 
 log = logging.getLogger(__name__)

@@ -15,11 +15,12 @@ from crm.core import transactions
 from crm.config import MAX_ROW_ID
 from crm.core.downloads import XLSX_MIME, send_download
 from crm.extensions import db
-from crm.meetings import briefings, permissions, tasks
-from crm.meetings.briefing import pdf_filename
+from crm.meetings import permissions
+from crm.meetings.packets import job, versions
+from crm.meetings.packets.render import pdf_filename
 from crm.meetings.models import BRIEFING_STATES, Briefing, Meeting
-from crm.meetings.packets import packet_context, packet_title
-from crm.meetings.tables import packet_workbook
+from crm.meetings.packets.context import packet_context, packet_title
+from crm.meetings.packets.workbook import packet_workbook
 
 bp = Blueprint("briefings", __name__)
 
@@ -43,7 +44,7 @@ def _load(briefing_id: int) -> Briefing:
 
 def _dispatch(briefing_id: int) -> None:
     """Send the committed, pending packet to the queue and say how it goes."""
-    message = DISPATCH_MESSAGES[tasks.dispatch(briefing_id)]()
+    message = DISPATCH_MESSAGES[job.dispatch(briefing_id)]()
     if message:
         flash(message, "info")
 
@@ -56,7 +57,7 @@ def _dispatch_and_show(briefing_id: int):
 
 
 def _start(kind: str, *, meeting=None, leader=None):
-    briefing = briefings.request_briefing(kind, current_user, meeting=meeting, leader=leader)
+    briefing = versions.request_briefing(kind, current_user, meeting=meeting, leader=leader)
     return _dispatch_and_show(briefing.id)
 
 
@@ -110,7 +111,7 @@ def for_portfolio():
 @login_required
 def detail(briefing_id: int):
     """The job's state; the page refreshes itself while the packet is being made."""
-    briefings.reap_stale()
+    versions.reap_stale()
     briefing = _load(briefing_id)
     history = db.session.scalars(permissions.visible(
         select(Briefing).options(defer(Briefing.pdf)).where(
@@ -140,8 +141,8 @@ def retry(briefing_id: int):
     """Try a failed packet again."""
     briefing = _load(briefing_id)
     try:
-        briefings.retry(briefing, current_user)
-    except briefings.BriefingError:
+        versions.retry(briefing, current_user)
+    except versions.BriefingError:
         flash(_("Only a failed packet can be retried."), "warning")
         return redirect(url_for("briefings.detail", briefing_id=briefing.id))
     return _dispatch_and_show(briefing.id)
@@ -153,8 +154,8 @@ def make_final(briefing_id: int):
     """Mark a finished packet final (定稿); it can never change afterwards."""
     briefing = _load(briefing_id)
     try:
-        briefings.mark_final(briefing, current_user)
-    except briefings.BriefingError:
+        versions.mark_final(briefing, current_user)
+    except versions.BriefingError:
         flash(_("Only a finished packet can be made final."), "warning")
     else:
         flash(_("Version %(v)d is now final.", v=briefing.version), "success")

@@ -3,7 +3,7 @@
 ``render_briefing(briefing)`` is a pure function of the database state: it builds the
 HTML from a template and hands it to WeasyPrint with a URL fetcher that serves only the
 app's own static files (no network, no local files outside ``crm/static``). It does not
-touch the Briefing's state; ``crm.meetings.tasks.build_briefing`` does that.
+touch the Briefing's state; ``crm.meetings.packets.job.build_briefing`` does that.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from flask import current_app, render_template
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from crm.meetings.packets import packet_context, packet_title
+from crm.meetings.packets.context import packet_context, packet_title
 
 # Relative URLs in packet templates resolve against this base; only its /static/ path
 # is ever answered, from the app's own static folder.

@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from crm.core.timeutil import utcnow
+from crm.meetings.packets.kinds import ALL_KINDS, KEYED_KINDS, LEADER_KINDS, MEETING_KINDS
 from crm.extensions import db
 
 MEETING_KINDS = {
@@ -144,6 +145,22 @@ class TypicalCase(db.Model):
     __table_args__ = (UniqueConstraint("meeting_id", "issue_id", name="uq_typical_cases_pair"),)
 
 
+def _quoted(kinds) -> str:
+    return ", ".join(f"'{k}'" for k in kinds)
+
+
+_KIND_LIST = _quoted(ALL_KINDS)
+# Each kind has exactly one subject: a meeting, a leader, or a key.
+BRIEFING_SUBJECT = (
+    f"(kind IN ({_quoted(MEETING_KINDS)}) AND meeting_id IS NOT NULL AND leader_id IS NULL"
+    " AND subject_key IS NULL)"
+    f" OR (kind IN ({_quoted(LEADER_KINDS)}) AND leader_id IS NOT NULL AND meeting_id IS NULL"
+    " AND subject_key IS NULL)"
+    f" OR (kind IN ({_quoted(KEYED_KINDS)}) AND subject_key IS NOT NULL AND meeting_id IS NULL"
+    " AND leader_id IS NULL)"
+)
+
+
 class Briefing(db.Model):
     """A PDF packet: its rendering job state and, once done, the file itself.
 
@@ -157,6 +174,9 @@ class Briefing(db.Model):
     kind: Mapped[str] = mapped_column(String(10))
     meeting_id: Mapped[Optional[int]] = mapped_column(ForeignKey("meetings.id"), index=True)
     leader_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    # The subject of a kind that is neither a meeting's nor a leader's (a task force's
+    # week, a matchmaking session, a week's bulletin): ``crm.meetings.packets.kinds``.
+    subject_key: Mapped[Optional[str]] = mapped_column(String(80))
     version: Mapped[int] = mapped_column(default=1)
     state: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     requested_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
@@ -177,14 +197,13 @@ class Briefing(db.Model):
     requested_by = relationship("User", foreign_keys=[requested_by_id], lazy="raise_on_sql")
 
     __table_args__ = (
-        CheckConstraint("kind IN ('joint', 'review', 'portfolio')", name="kind"),
+        CheckConstraint(f"kind IN ({_KIND_LIST})", name="kind"),
         CheckConstraint("state IN ('pending', 'running', 'success', 'failed')", name="state"),
         CheckConstraint(
             "(state = 'success') = (sha256 IS NOT NULL AND pdf IS NOT NULL)", name="file"
         ),
         CheckConstraint("NOT is_final OR state = 'success'", name="final_success"),
-        CheckConstraint(
-            "(kind = 'portfolio') = (leader_id IS NOT NULL AND meeting_id IS NULL)", name="subject"
-        ),
+        CheckConstraint(BRIEFING_SUBJECT, name="subject"),
         Index("ix_briefings_subject_version", "kind", "meeting_id", "leader_id", "version"),
+        Index("ix_briefings_key_version", "kind", "subject_key", "version"),
     )

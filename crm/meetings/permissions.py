@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from crm.extensions import db
 from crm.meetings.models import Briefing
+from crm.meetings.packets import kinds
+from crm.meetings.packets.kinds import LEADER_KINDS, MEETING_KINDS
 
 
 def visibility(user):
     """SQL condition on ``Briefing`` for what ``user`` may see."""
     if user.sees_all:
         return db.true()
-    cond = (Briefing.kind == "portfolio") & (Briefing.leader_id == user.id)
+    cond = (Briefing.kind.in_(LEADER_KINDS)) & (Briefing.leader_id == user.id)
     if user.has_role("leader"):
-        cond = cond | (Briefing.kind != "portfolio")
+        cond = cond | Briefing.kind.in_(MEETING_KINDS)
+    # Packets of the other kinds are listed on their own pages, for those who see them.
     return cond
 
 
@@ -29,6 +32,4 @@ def can_view(user, briefing: Briefing) -> bool:
     """The same rule for one packet, decided from its own columns (no query)."""
     if user.sees_all:
         return True
-    if briefing.kind == "portfolio":
-        return briefing.leader_id == user.id
-    return user.has_role("leader")
+    return kinds.get(briefing.kind).can_view(user, briefing)

@@ -20,7 +20,8 @@ from crm.liaisons.coverage import Period as CoveragePeriod
 from crm.liaisons.coverage import coverage, coverage_by, period_for
 from crm.liaisons.models import Visit
 from crm.meetings import metrics
-from crm.meetings.packets import summaries
+from crm.meetings import sections
+from crm.meetings.packets import kinds, summaries
 from crm.meetings.charts import month_charts
 from crm.meetings.decisions import decisions_of
 from crm.meetings.models import AgendaItem, Meeting, TypicalCase
@@ -31,9 +32,15 @@ RECENT_VISITS = 3
 
 def packet_title(briefing) -> str:
     """The packet's title, used on the cover, in the running header and the file name."""
-    if briefing.kind == "portfolio":
-        leader = db.session.get(User, briefing.leader_id)
-        return _("Enterprises under %(name)s", name=leader.display_name)
+    return kinds.get(briefing.kind).title(briefing)
+
+
+def _portfolio_title(briefing) -> str:
+    leader = db.session.get(User, briefing.leader_id)
+    return _("Enterprises under %(name)s", name=leader.display_name)
+
+
+def _meeting_title(briefing) -> str:
     meeting = briefing.meeting if "meeting" in briefing.__dict__ else None
     if meeting is None:
         meeting = db.session.get(Meeting, briefing.meeting_id)
@@ -121,16 +128,37 @@ def packet_context(briefing, *, full_lists: bool = False) -> dict:
         "generated_on": local_today(),
         "now": utcnow(),
     }
-    if briefing.kind == "portfolio":
-        context.update(_portfolio_context(briefing))
-    else:
-        meeting = db.session.get(Meeting, briefing.meeting_id)
-        context["meeting"] = meeting
-        if briefing.kind == "joint":
-            context.update(_joint_context(meeting, context["now"], full_lists))
-        else:
-            context.update(_review_context(meeting, context["now"]))
+    context.update(kinds.get(briefing.kind).context(briefing, full_lists))
     return context
+
+
+def _meeting_packet(briefing, full_lists: bool) -> dict:
+    meeting = db.session.get(Meeting, briefing.meeting_id)
+    now = utcnow()
+    if briefing.kind == "joint":
+        context = _joint_context(meeting, now, full_lists)
+    else:
+        context = _review_context(meeting, now)
+    context["meeting"] = meeting
+    # Sections the packages above add (crm.meetings.sections).
+    context["extra_sections"] = sections.packet_sections(briefing.kind, meeting, now)
+    return context
+
+
+def _leader_can_view(user, briefing) -> bool:
+    return user.has_role("leader")
+
+
+kinds.register(kinds.PacketKind(
+    "joint", _meeting_packet, _meeting_title, _leader_can_view,
+    "meetings/briefing/joint.html"))
+kinds.register(kinds.PacketKind(
+    "review", _meeting_packet, _meeting_title, _leader_can_view,
+    "meetings/briefing/review.html"))
+kinds.register(kinds.PacketKind(
+    "portfolio", lambda briefing, full_lists: _portfolio_context(briefing), _portfolio_title,
+    lambda user, briefing: briefing.leader_id == user.id,
+    "meetings/briefing/portfolio.html"))
 
 
 def month_glance(year: int, month: int, now) -> dict:

@@ -16,6 +16,7 @@ from flask import current_app, render_template
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from crm.meetings.packets import kinds
 from crm.meetings.packets.context import packet_context, packet_title
 
 # Relative URLs in packet templates resolve against this base; only its /static/ path
@@ -62,10 +63,10 @@ def html_to_pdf(html: str) -> RenderedPDF:
 
 
 def briefing_html(briefing) -> str:
-    """The final HTML of ``briefing``: context from ``crm.meetings.packets``, one template
-    per kind under ``templates/meetings/briefing/``."""
+    """The final HTML of ``briefing``: the context and the template of its kind
+    (``crm.meetings.packets.kinds``)."""
     context = packet_context(briefing)
-    return render_template(f"meetings/briefing/{briefing.kind}.html", **context)
+    return render_template(kinds.get(briefing.kind).template, **context)
 
 
 def render_briefing(briefing) -> RenderedPDF:

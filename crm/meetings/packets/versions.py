@@ -20,11 +20,26 @@ class BriefingError(Exception):
     """A refused briefing operation; ``str(exc)`` is the message to show."""
 
 
-def request_briefing(kind: str, actor, *, meeting=None, leader=None) -> Briefing:
+def same_subject(briefing: Briefing):
+    """SQL condition: the versions of ``briefing``'s subject."""
+    if briefing.meeting_id:
+        return Briefing.meeting_id == briefing.meeting_id
+    if briefing.leader_id:
+        return Briefing.leader_id == briefing.leader_id
+    return Briefing.subject_key == briefing.subject_key
+
+
+def request_briefing(kind: str, actor, *, meeting=None, leader=None,
+                     subject_key: str | None = None) -> Briefing:
     """Create the next version of a packet in state ``pending`` (once it is committed,
-    ``tasks.dispatch`` sends it to the queue)."""
-    subject = Briefing.meeting_id == meeting.id if meeting is not None else \
-        Briefing.leader_id == leader.id
+    ``job.dispatch`` sends it to the queue). Its subject is a meeting, a leader or a
+    key (``crm.meetings.packets.kinds``)."""
+    if meeting is not None:
+        subject = Briefing.meeting_id == meeting.id
+    elif leader is not None:
+        subject = Briefing.leader_id == leader.id
+    else:
+        subject = Briefing.subject_key == subject_key
     last = db.session.scalar(
         select(func.max(Briefing.version)).where(Briefing.kind == kind, subject)
     ) or 0
@@ -32,6 +47,7 @@ def request_briefing(kind: str, actor, *, meeting=None, leader=None) -> Briefing
         kind=kind,
         meeting_id=meeting.id if meeting is not None else None,
         leader_id=leader.id if leader is not None else None,
+        subject_key=subject_key if meeting is None and leader is None else None,
         version=last + 1,
         state="pending",
         requested_by_id=getattr(actor, "id", None),

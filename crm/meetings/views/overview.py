@@ -8,7 +8,7 @@ from flask_login import login_required
 
 from crm.auth.permissions import role_required
 from crm.core.timeutil import local_today
-from crm.meetings import metrics
+from crm.meetings import metrics, sections
 from crm.meetings.charts import month_charts
 from crm.meetings.forms import MonthForm
 from crm.meetings.views import bp
@@ -75,6 +75,7 @@ def overview():
         league=metrics.league(snapshot.overview.by_unit), charts=month_charts(snapshot),
         today=form.today, red_units_shown=RED_UNITS, list_url=links.list,
         problem_url=links.problem, figure_links=links.figures, visits_url=links.visits,
+        extra_sections=sections.overview_sections(snapshot.overview.period, snapshot.now),
     )
 
 

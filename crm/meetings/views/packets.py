@@ -16,7 +16,8 @@ from crm.config import MAX_ROW_ID
 from crm.core.downloads import XLSX_MIME, send_download
 from crm.extensions import db
 from crm.meetings import permissions
-from crm.meetings.packets import job, versions
+from crm.meetings.packets import job, kinds, versions
+from crm.meetings.packets.versions import same_subject
 from crm.meetings.packets.render import pdf_filename
 from crm.meetings.models import BRIEFING_STATES, Briefing, Meeting
 from crm.meetings.packets.context import packet_context, packet_title
@@ -115,9 +116,7 @@ def detail(briefing_id: int):
     briefing = _load(briefing_id)
     history = db.session.scalars(permissions.visible(
         select(Briefing).options(defer(Briefing.pdf)).where(
-            Briefing.kind == briefing.kind,
-            Briefing.meeting_id == briefing.meeting_id if briefing.meeting_id
-            else Briefing.leader_id == briefing.leader_id,
+            Briefing.kind == briefing.kind, same_subject(briefing),
         ), current_user).order_by(Briefing.version.desc())
     ).all()
     return render_template("meetings/briefing_detail.html", briefing=briefing, history=history,
@@ -167,7 +166,9 @@ def make_final(briefing_id: int):
 def tables(briefing_id: int):
     """The packet's tables as a spreadsheet, computed now from the same functions."""
     briefing = _load(briefing_id)
-    data = packet_workbook(packet_context(briefing, full_lists=True))
+    kind = kinds.get(briefing.kind)
+    data = (kind.workbook(briefing) if kind.workbook
+            else packet_workbook(packet_context(briefing, full_lists=True)))
     suffix = _("tables")
     name = f"{packet_title(briefing)}-{suffix}.xlsx"
     return send_download(data, name, XLSX_MIME)

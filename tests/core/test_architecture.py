@@ -28,9 +28,12 @@ LAYERS = (
     "auth",         # users, units, roles, the permission shape
     "enterprises",  # the registry with its 包联 assignments and leaders' away periods
     "issues",       # problems, their workflow and deadlines
+    "financing",    # 政银企: financing needs, banks' answers, matchmaking, 停减产 support
     "liaisons",     # visits (they raise problems), coverage, the policy catalogue
     "meetings",     # joint and review meetings, packets, the figures
+    "taskforces",   # 专班, key projects and milestones, rhythm meetings, inspection groups
     "dossier",      # pages composing everything about enterprises (list, page, portfolio)
+    "channel",      # the enterprise's own pages behind its code (企业码)
 )
 # Plumbing any layer may use.
 INFRASTRUCTURE = {"config", "extensions", "jobs"}

@@ -39,9 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     worker = Worker([queue], connection=conn, job_class=AppJob, name=args.name,
                     job_monitoring_interval=app.config["JOB_HEARTBEAT_SECONDS"])
     with app.app_context():
+        from crm.meetings.packets.job import requeue_pending
         from crm.scheduling import register_periodic_jobs
 
         register_periodic_jobs(queue)
+        # Packets requested while Redis was down wait without a job: queue them now.
+        requeue_pending(max_age_seconds=0)
     worker.work(burst=args.burst, with_scheduler=True)
     return 0
 

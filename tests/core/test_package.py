@@ -55,3 +55,15 @@ def test_wheel_installed_outside_the_checkout_upgrades_and_serves_login(tmp_path
     assert status == "200"
     assert "登录" in rest and "用户名" in rest and "密码" in rest
     assert "static 200" in rest
+
+
+def test_a_web_process_does_not_load_weasyprint():
+    """Building the app (what gunicorn does) leaves WeasyPrint unloaded: only the
+    worker renders PDFs, and its import costs about two seconds per web process."""
+    code = ("import sys; from crm import create_app; create_app(); "
+            "print('weasyprint' in sys.modules)")
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stdout + out.stderr

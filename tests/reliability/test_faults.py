@@ -62,6 +62,24 @@ def test_with_redis_down_a_packet_request_is_queued_for_later(redis_down, client
     assert job.dispatch(b.id) == "deferred"
 
 
+def test_a_packet_deferred_while_redis_was_down_is_made_once_it_is_back(redis_down, client,
+                                                                       login_as, clock):
+    """Redis comes back (no REDIS_URL here: jobs run inline); the worker's start-up
+    sweep (``requeue_pending``, also run by worker.py) makes the waiting packet."""
+    leader, _ents = _leader_with_portfolio()
+    db.session.commit()
+    login_as(leader)
+    client.post_form("/briefings/portfolio", {})
+    b = db.session.scalar(select(Briefing))
+    assert b.state == "pending" and b.job_id is None
+    redis_down.config["REDIS_URL"] = None
+    assert job.requeue_pending() == 0          # too recent: its request may still dispatch
+    clock.travel("2026-11-25 14:35")
+    assert job.requeue_pending() == 1
+    assert _state(b.id) == "success"
+    assert job.requeue_pending() == 0          # nothing left waiting
+
+
 def _wait_for(predicate, seconds: float = 120):
     """Poll ``predicate`` (a bounded wait for another process, not a timing assertion)."""
     end = time.monotonic() + seconds

@@ -35,6 +35,11 @@ def packet_title(briefing) -> str:
     return kinds.get(briefing.kind).title(briefing)
 
 
+def pdf_filename(briefing) -> str:
+    """A readable Chinese download name, e.g. ``2026年第11次联席会议材料-v2.pdf``."""
+    return f"{packet_title(briefing)}-v{briefing.version}.pdf"
+
+
 def _portfolio_title(briefing) -> str:
     leader = db.session.get(User, briefing.leader_id)
     return _("Enterprises under %(name)s", name=leader.display_name)

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from crm.core.timeutil import utcnow
 from crm.extensions import db
 from crm.jobs import enqueue
-from crm.meetings.packets import render as rendering
 from crm.meetings.models import Briefing
 
 log = logging.getLogger(__name__)
@@ -50,6 +49,10 @@ def build_briefing(briefing_id: int) -> str:
     briefing.error = None
     db.session.commit()
     _fault_injection_pause()
+    # WeasyPrint takes about 2 s to import: web processes, which only queue packets,
+    # never load it (the worker imports it before forking, worker.py).
+    from crm.meetings.packets import render as rendering
+
     try:
         rendered = rendering.render_briefing(briefing)
         # End the render's long read before storing: on SQLite a read transaction

@@ -17,7 +17,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from crm.meetings.packets import kinds
-from crm.meetings.packets.context import packet_context, packet_title
+from crm.meetings.packets.context import packet_context, packet_title, pdf_filename  # noqa: F401
 
 # Relative URLs in packet templates resolve against this base; only its /static/ path
 # is ever answered, from the app's own static folder.
@@ -72,8 +72,3 @@ def briefing_html(briefing) -> str:
 def render_briefing(briefing) -> RenderedPDF:
     """Render ``briefing`` to a PDF (pure: reads the database, writes nothing)."""
     return html_to_pdf(briefing_html(briefing))
-
-
-def pdf_filename(briefing) -> str:
-    """A readable Chinese download name, e.g. ``2026年第11次联席会议材料-v2.pdf``."""
-    return f"{packet_title(briefing)}-v{briefing.version}.pdf"

@@ -18,9 +18,8 @@ from crm.extensions import db
 from crm.meetings import permissions
 from crm.meetings.packets import job, kinds, versions
 from crm.meetings.packets.versions import same_subject
-from crm.meetings.packets.render import pdf_filename
 from crm.meetings.models import BRIEFING_STATES, Briefing, Meeting
-from crm.meetings.packets.context import packet_context, packet_title
+from crm.meetings.packets.context import packet_context, packet_title, pdf_filename
 from crm.meetings.packets.workbook import packet_workbook
 
 bp = Blueprint("briefings", __name__)

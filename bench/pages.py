@@ -72,9 +72,34 @@ def subjects():
                 name=ent.name[2:6], code=ent.credit_code, pinyin=ent.name_initials[2:6])
 
 
+FLOOR = "floor: base page, navigation, one query"
+FLOOR_URL = "/_bench/floor"
+
+
+def register_floor(app) -> None:
+    """The floor page: the base template with the signed-in user's navigation and one
+    primary-key query — what any page costs on this stack in this run. Every other
+    page is reported as a multiple of it (issue 19: targets as multiples of a floor
+    measured in the same run, since machines differ by 2×)."""
+    from flask import render_template_string, request
+    from flask_login import login_required
+
+    from crm.enterprises.models import Enterprise
+
+    @login_required
+    def floor():
+        ent = db.session.get(Enterprise, request.args.get("id", 1, type=int))
+        return render_template_string(
+            '{% extends "base.html" %}{% block content %}<p>{{ e.name if e else "" }}</p>'
+            '{% endblock %}', e=ent)
+
+    app.add_url_rule(FLOOR_URL, "bench_floor", floor)
+
+
 def page_list(s):
     """(label, role, method, url) for every page the benchmark times."""
     return [
+        (FLOOR, "coordinator", "GET", FLOOR_URL),
         ("commissioner: my week", "commissioner", "GET", "/visits/week"),
         ("commissioner: visit submit", "commissioner", "POST", f"/visits/new/{s['ent']}"),
         ("commissioner: enterprise page", "commissioner", "GET", f"/enterprises/{s['ent']}"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 
 from flask import current_app
@@ -19,13 +20,12 @@ from crm.issues.workflow import ACTION_LABELS
 from crm.liaisons.coverage import Period as CoveragePeriod
 from crm.liaisons.coverage import coverage, coverage_by, period_for
 from crm.liaisons.models import Visit
-from crm.meetings import metrics
+from crm.meetings import charts, documents, metrics
 from crm.meetings import sections
-from crm.meetings.packets import kinds, summaries
-from crm.meetings.charts import month_charts
+from crm.meetings.packets import analysis, kinds, summaries
 from crm.meetings.decisions import decisions_of
-from crm.meetings.models import AgendaItem, Meeting, TypicalCase
-from crm.meetings.services import month_period, previous_meeting
+from crm.meetings.models import AgendaItem, Decision, Meeting, TypicalCase
+from crm.meetings.services import month_period, previous_meeting, quarter_period
 
 RECENT_VISITS = 3
 
@@ -117,7 +117,9 @@ def _portfolio_context(briefing) -> dict:
     ).all())
     dossiers = enterprise_dossiers(sorted(set(ids)))
     dossiers.sort(key=lambda d: (-d["red"], -len(d["open_issues"]), d["enterprise"].name))
-    return {"leader": leader, "dossiers": dossiers, "roles": roles}
+    # Sections the packages above add (crm.meetings.sections), e.g. the task forces led.
+    return {"leader": leader, "dossiers": dossiers, "roles": roles,
+            "extra_sections": sections.packet_sections("portfolio", leader, utcnow())}
 
 
 def packet_context(briefing, *, full_lists: bool = False) -> dict:
@@ -140,10 +142,14 @@ def packet_context(briefing, *, full_lists: bool = False) -> dict:
 def _meeting_packet(briefing, full_lists: bool) -> dict:
     meeting = db.session.get(Meeting, briefing.meeting_id)
     now = utcnow()
-    if briefing.kind == "joint":
+    if briefing.kind == "minutes":
+        context = minutes_context(meeting, now)
+    elif briefing.kind == "joint":
         context = _joint_context(meeting, now, full_lists)
     else:
         context = _review_context(meeting, now)
+    series = "minutes" if briefing.kind == "minutes" else "packet"
+    context.update(document_parts(meeting, series, briefing.kind, now))
     context["meeting"] = meeting
     # Sections the packages above add (crm.meetings.sections).
     context["extra_sections"] = sections.packet_sections(briefing.kind, meeting, now)
@@ -154,16 +160,33 @@ def _leader_can_view(user, briefing) -> bool:
     return user.has_role("leader")
 
 
+def _final_problems(briefing) -> list[str]:
+    return documents.final_problems(db.session.get(Meeting, briefing.meeting_id),
+                                    briefing.kind)
+
+
 kinds.register(kinds.PacketKind(
     "joint", _meeting_packet, _meeting_title, _leader_can_view,
-    "meetings/briefing/joint.html"))
+    "meetings/briefing/joint.html", check_final=_final_problems))
 kinds.register(kinds.PacketKind(
     "review", _meeting_packet, _meeting_title, _leader_can_view,
-    "meetings/briefing/review.html"))
+    "meetings/briefing/review.html", check_final=_final_problems))
 kinds.register(kinds.PacketKind(
     "portfolio", lambda briefing, full_lists: _portfolio_context(briefing), _portfolio_title,
     lambda user, briefing: briefing.leader_id == user.id,
     "meetings/briefing/portfolio.html"))
+
+
+def unit_labels() -> dict[int, str]:
+    """Each unit's printed label: the short name the admin set (人社局), else its name."""
+    return {uid: short or name for uid, short, name in db.session.execute(
+        select(Unit.id, Unit.short_name, Unit.name))}
+
+
+def _relabel(rows, labels: dict) -> list:
+    """Copies of figures or red-list rows labelled with the units' short names."""
+    return [replace(r, label=labels.get(r.key, r.label)) if r.key is not None else r
+            for r in rows]
 
 
 def month_glance(year: int, month: int, now) -> dict:
@@ -173,10 +196,101 @@ def month_glance(year: int, month: int, now) -> dict:
     packet's last page."""
     snap = metrics.snapshot(year, month, now)
     period = period_for("month", date(year, month, 1))
-    return {"o": snap.overview, "charts": month_charts(snap),
-            "league": metrics.league(snap.overview.by_unit),
-            "coverage": coverage(period), "prev_coverage": coverage(period.previous()),
-            "general": metrics.GENERAL, "definitions": metrics.DEFINITIONS}
+    labels = unit_labels()
+    glance = {"o": snap.overview, "figures": charts.packet_month_charts(snap, labels),
+              "league": metrics.league(snap.overview.by_unit),
+              "red_units": _relabel(snap.red_units, labels),
+              "coverage": coverage(period), "prev_coverage": coverage(period.previous()),
+              "general": metrics.GENERAL, "definitions": metrics.DEFINITIONS}
+    glance["summary"] = analysis.month_summary(glance)
+    return glance
+
+
+def document_parts(meeting, series: str, kind: str, now) -> dict:
+    """What makes a meeting's paper an official document: the 文号 of its series, the
+    attendance, the issuing block (印发机关, 印发日期, 共印 N 份) and, for packets,
+    what is still missing before it can be final."""
+    number = documents.document_number(meeting, series)
+    suffix = _("(minutes)") if series == "minutes" else _("(papers)")
+    return {
+        "title_lines": title_lines(meeting.title + suffix),
+        "docno": number.text if number is not None else None,
+        "attendance": documents.attendance(meeting),
+        "issuer": current_app.config.get("PACKET_ISSUER", documents.ISSUER),
+        "issued_on": local_today(),
+        "copies": meeting.copies,
+        "not_final_yet": documents.final_problems(meeting, kind),
+    }
+
+
+TITLE_LINE = 14
+
+
+def title_lines(title: str) -> list[str]:
+    """A cover title in balanced lines (GB/T 9704: 梯形/菱形), never broken inside a
+    word: a long title breaks after its date part (年, 月, 季度) when that leaves both
+    lines readable, else after the first half."""
+    if len(title) <= TITLE_LINE:
+        return [title]
+    for mark in ("季度", "月", "年"):
+        at = title.find(mark)
+        if 3 <= at + len(mark) <= len(title) - 5:
+            cut = at + len(mark)
+            return [title[:cut], *title_lines(title[cut:])]
+    cut = (len(title) + 1) // 2
+    return [title[:cut], title[cut:]]
+
+
+def agenda_rows(agenda: list[dict]) -> list[dict]:
+    """The agenda page (议程): order, item, presenting unit (the problem's lead unit
+    unless the coordinator chose another) and minutes allotted."""
+    rows = []
+    for n, a in enumerate(agenda, 1):
+        item, issue = a["item"], a["issue"]
+        unit = item.presenting_unit or (issue.lead_unit if issue is not None else None)
+        rows.append({"order": n, "title": issue.title if issue is not None else item.title,
+                     "enterprise": issue.enterprise.name if issue is not None
+                     and issue.enterprise is not None else None,
+                     "unit": unit, "minutes": item.minutes_allotted})
+    return rows
+
+
+def written_analysis(meeting, total, units, red_units, open_decisions: int,
+                     agenda_items: int) -> dict:
+    """存在问题 and 下步工作: the coordinator's text, or the generated draft (marked as a
+    draft in the packet) until they write it."""
+    return {
+        "problems": meeting.problems_text or analysis.draft_problems(
+            total, units, red_units, open_decisions),
+        "problems_draft": not (meeting.problems_text or "").strip(),
+        "next_steps": meeting.next_steps_text or analysis.draft_next_steps(
+            total, red_units, agenda_items),
+        "next_steps_draft": not (meeting.next_steps_text or "").strip(),
+    }
+
+
+def analysis_drafts(meeting, now) -> dict:
+    """The drafts offered on the meeting page (generated from the same figures)."""
+    if meeting.kind == "review":
+        start, end = meeting.period_start, meeting.period_end
+        total = metrics.county_figures(start, end, now)
+        labels = unit_labels()
+        units = _relabel(metrics.group_figures(start, end, "unit", now), labels)
+        red = _relabel(metrics.red_list(now), labels)
+        agenda = 0
+    else:
+        snap = metrics.snapshot(meeting.period_start.year, meeting.period_start.month, now)
+        labels = unit_labels()
+        total = snap.overview.current
+        units = _relabel(snap.overview.by_unit, labels)
+        red = _relabel(snap.red_units, labels)
+        agenda = db.session.scalar(select(func.count()).select_from(AgendaItem).where(
+            AgendaItem.meeting_id == meeting.id)) or 0
+    _prev, prev_decisions = previous_decisions(meeting)
+    open_decisions = sum(1 for d in prev_decisions
+                         if d.issue is not None and d.issue.state in OPEN_STATES)
+    return {"problems": analysis.draft_problems(total, units, red, open_decisions),
+            "next_steps": analysis.draft_next_steps(total, red, agenda)}
 
 
 def _joint_context(meeting, now, full_lists: bool = False) -> dict:
@@ -204,9 +318,18 @@ def _joint_context(meeting, now, full_lists: bool = False) -> dict:
     if leader_rows > limits.leader_rows:
         leader_summary = summaries.leader_summary(leaders, open_enterprises, on_agenda,
                                                   limits.leader_named)
+    glance = month_glance(meeting.period_start.year, meeting.period_start.month, now)
+    prev_minutes = documents.document_number(prev, "minutes") if prev is not None else None
+    open_decisions = sum(1 for d in prev_decisions
+                         if d.issue is not None and d.issue.state in OPEN_STATES)
     return {
-        "glance": month_glance(meeting.period_start.year, meeting.period_start.month, now),
+        "glance": glance,
+        "analysis": written_analysis(
+            meeting, glance["o"].current, _relabel(glance["o"].by_unit, unit_labels()),
+            glance["red_units"], open_decisions, len(agenda)),
         "agenda": agenda,
+        "agenda_rows": agenda_rows(agenda),
+        "prev_minutes_no": prev_minutes.text if prev_minutes is not None else None,
         "red_by_unit": red_list_by_unit(now) if red_summary is None or full_lists else [],
         "red_rows": red_rows,
         "red_summary": red_summary,
@@ -271,22 +394,135 @@ def typical_cases(meeting) -> list[dict]:
     return [{"case": case, "issue": issue, "events": events[issue.id]} for case, issue in rows]
 
 
+def _quarter_of(day: date):
+    return quarter_period(day.year, (day.month - 1) // 3 + 1)
+
+
+def quarter_decisions(start: date, end: date) -> list:
+    """The decisions of the joint meetings of the period with their progress, by
+    meeting and position (one query)."""
+    return db.session.scalars(
+        select(Decision).join(Meeting, Meeting.id == Decision.meeting_id)
+        .where(Meeting.period_start >= start, Meeting.period_end <= end)
+        .options(selectinload(Decision.issue), selectinload(Decision.unit),
+                 selectinload(Decision.meeting))
+        .order_by(Meeting.period_start, Decision.position, Decision.id)).all()
+
+
+UNIT_OPEN_SHOWN = 8
+
+
+def unit_profiles(start: date, end: date, now, units, labels: dict) -> list[dict]:
+    """Per lead unit with problems in the period: its figures month by month and its
+    open problems (the most overdue first, at most ``UNIT_OPEN_SHOWN``), in a fixed
+    number of queries."""
+    monthly = []
+    for first, last in _months(start, end):
+        monthly.append((first, {f.key: f for f in metrics.group_figures(first, last,
+                                                                         "unit", now)}))
+    open_rows = defaultdict(list)
+    for issue, enterprise in db.session.execute(
+            select(Issue, Enterprise).outerjoin(Enterprise, Enterprise.id == Issue.enterprise_id)
+            .where(Issue.state.in_(OPEN_STATES), Issue.lead_unit_id.is_not(None))
+            .order_by(Issue.due_at.nulls_last(), Issue.id)):
+        open_rows[issue.lead_unit_id].append((issue, enterprise))
+    out = []
+    for f in units:
+        if f.key is None:
+            continue
+        rows = open_rows.get(f.key, [])
+        out.append({"figures": f, "label": labels.get(f.key, f.label),
+                    "months": [(first, by_unit.get(f.key)) for first, by_unit in monthly],
+                    "open": rows[:UNIT_OPEN_SHOWN], "open_total": len(rows)})
+    return out
+
+
 def _review_context(meeting, now) -> dict:
+    """The quarterly review: the quarter against the previous quarter and the same
+    quarter last year, its months, the units (charts, table, a profile each), the
+    commissioners' coverage, the typical cases, the decisions of the quarter's
+    meetings and the overdue problems."""
     start, end = meeting.period_start, meeting.period_end
+    labels = unit_labels()
     months = []
     for first, last in _months(start, end):
         months.append({"start": first, "figures": metrics.county_figures(first, last, now),
                        "visits": metrics.visits_summary(first, last),
                        "coverage": coverage(CoveragePeriod("month", first, last))})
+    span = end - start
+    previous = _quarter_of(start - timedelta(days=1))
+    prev_start, prev_end = previous.start, min(previous.end, previous.start + span)
+    year_start = start.replace(year=start.year - 1)
+    year_end = min(_quarter_of(year_start).end, year_start + span)
+    quarter = metrics.county_figures(start, end, now)
+    prev_q = metrics.county_figures(prev_start, prev_end, now)
+    last_year = metrics.county_figures(year_start, year_end, now)
+    quarter_visits = metrics.visits_summary(start, end)
+    quarter_coverage = coverage(CoveragePeriod("quarter", start, end))
+    units = metrics.league(metrics.group_figures(start, end, "unit", now))
+    prev_units = {f.key: f for f in metrics.group_figures(prev_start, prev_end, "unit", now)}
+    commissioners = commissioner_table(start, end, now)
+    red_units = _relabel(metrics.red_list(now), labels)
+    decisions = quarter_decisions(start, end)
+    open_decisions = sum(1 for d in decisions
+                         if d.issue is not None and d.issue.state in OPEN_STATES)
+    compare = [(_("This quarter"), quarter), (_("Previous quarter"), prev_q),
+               (_("Same quarter last year"), last_year)]
+    figures = [charts.comparison_chart(compare),
+               charts.months_chart([(f'{m["start"].month}月', m["figures"])
+                                    for m in months])]
+    figures += charts.unit_charts(units, labels)
+    covered = [(r["user"].display_name, float(r["coverage"].percent))
+               for r in commissioners if r["coverage"] and r["coverage"].percent is not None]
+    coverage_figure = charts.coverage_chart(covered[:40]) if covered else None
     return {
-        "quarter": metrics.county_figures(start, end, now),
-        "quarter_visits": metrics.visits_summary(start, end),
-        "quarter_coverage": coverage(CoveragePeriod("quarter", start, end)),
+        "quarter": quarter,
+        "previous_quarter": prev_q,
+        "last_year": last_year,
+        "compare_periods": {"previous": (prev_start, prev_end), "last_year": (year_start,
+                                                                             year_end)},
+        "quarter_visits": quarter_visits,
+        "prev_visits": metrics.visits_summary(prev_start, prev_end),
+        "year_visits": metrics.visits_summary(year_start, year_end),
+        "quarter_coverage": quarter_coverage,
         "months": months,
-        "units": metrics.league(metrics.group_figures(start, end, "unit", now)),
-        "commissioners": commissioner_table(start, end, now),
+        "summary": analysis.quarter_summary(quarter, prev_q, last_year, visits=quarter_visits,
+                                            coverage=quarter_coverage),
+        "figures": figures,
+        "coverage_figure": coverage_figure,
+        "units": units,
+        "prev_units": prev_units,
+        "profiles": unit_profiles(start, end, now, units, labels),
+        "commissioners": commissioners,
         "cases": typical_cases(meeting),
+        "agenda_rows": agenda_rows(agenda_dossiers(meeting)),
+        "decisions": decisions,
+        "red_units": red_units,
+        "red_by_unit": red_list_by_unit(now),
+        "analysis": written_analysis(meeting, quarter, _relabel(units, labels), red_units,
+                                     open_decisions, 0),
+        "definitions": metrics.DEFINITIONS, "general": metrics.GENERAL,
     }
+
+
+def minutes_context(meeting, now) -> dict:
+    """The 纪要: the meeting, its time, place, chair and attendance, the items it
+    discussed and what it decided, item by item with the responsible unit and due day
+    (the tracked decisions)."""
+    agenda = agenda_dossiers(meeting)
+    return {"decisions": decisions_of(meeting), "agenda_rows": agenda_rows(agenda)}
+
+
+def _minutes_title(briefing) -> str:
+    meeting = briefing.meeting if "meeting" in briefing.__dict__ else None
+    if meeting is None:
+        meeting = db.session.get(Meeting, briefing.meeting_id)
+    return _("%(title)s — minutes", title=meeting.title)
+
+
+kinds.register(kinds.PacketKind(
+    "minutes", _meeting_packet, _minutes_title, _leader_can_view,
+    "meetings/briefing/minutes.html"))
 
 
 def agenda_dossiers(meeting) -> list[dict]:
@@ -294,7 +530,8 @@ def agenda_dossiers(meeting) -> list[dict]:
     question asked, in agenda order (a fixed number of queries)."""
     items = db.session.scalars(
         select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
-        .options(selectinload(AgendaItem.issue).selectinload(Issue.enterprise),
+        .options(selectinload(AgendaItem.presenting_unit),
+                 selectinload(AgendaItem.issue).selectinload(Issue.enterprise),
                  selectinload(AgendaItem.issue).selectinload(Issue.lead_unit),
                  selectinload(AgendaItem.issue).selectinload(Issue.coop_units))
         .order_by(AgendaItem.position, AgendaItem.id)

@@ -30,7 +30,8 @@ class PacketKind:
     ``can_view(user, briefing)`` decides from the briefing's own columns; ``template``
     is rendered with the context; ``workbook(briefing)`` (optional) gives the .xlsx
     bytes of its tables; ``back(briefing)`` (optional) the URL of the page the packet
-    belongs to.
+    belongs to; ``check_final(briefing)`` (optional) the messages saying what must be
+    done before a version can be made final (none: it can).
     """
 
     name: str
@@ -40,6 +41,7 @@ class PacketKind:
     template: str
     workbook: Callable | None = None
     back: Callable | None = None
+    check_final: Callable | None = None
 
 
 KINDS: dict[str, PacketKind] = {}

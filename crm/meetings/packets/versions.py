@@ -7,17 +7,27 @@ from datetime import timedelta, timezone
 from flask import current_app
 from redis.exceptions import RedisError
 from rq.job import Job
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import defer
 
 from crm.core import audit
 from crm.core.timeutil import utcnow
+from crm.enterprises.models import Assignment, Enterprise
 from crm.extensions import db
+from crm.issues.models import Issue, IssueEvent
 from crm.jobs import redis_connection
+from crm.liaisons.models import Visit
 from crm.meetings.models import Briefing
+from crm.meetings.packets import kinds
 
 
 class BriefingError(Exception):
-    """A refused briefing operation; ``str(exc)`` is the message to show."""
+    """A refused briefing operation; ``str(exc)`` is the message. ``shown``: it is
+    written for the user (translated), not a fixed reason the view words itself."""
+
+    def __init__(self, message: str, *, shown: bool = False):
+        super().__init__(message)
+        self.shown = shown
 
 
 def same_subject(briefing: Briefing):
@@ -75,6 +85,10 @@ def mark_final(briefing: Briefing, actor) -> Briefing:
     """Mark a successful packet as final (定稿): it never changes afterwards."""
     if briefing.state != "success":
         raise BriefingError("only a finished packet can be made final")
+    check = kinds.get(briefing.kind).check_final
+    problems = check(briefing) if check is not None and not briefing.is_final else []
+    if problems:
+        raise BriefingError(" ".join(problems), shown=True)
     if not briefing.is_final:
         briefing.is_final = True
         db.session.flush()
@@ -133,3 +147,34 @@ def _job_states(job_ids: list[str]) -> dict[str, tuple]:
             beat = beat.astimezone(timezone.utc).replace(tzinfo=None)
         out[jid] = (job.get_status(refresh=False), beat)
     return out
+
+
+PORTFOLIO_REUSE_MINUTES = 10
+
+
+def recent_portfolio(leader, now=None) -> Briefing | None:
+    """A portfolio PDF of ``leader`` asked for within the last few minutes (being made or
+    made) whose data has not changed since: no enterprise, problem, problem event, visit
+    or assignment of the leader's enterprises is newer than the request. Another tap on
+    the button shows that one instead of making an identical new version."""
+    now = now or utcnow()
+    recent = db.session.scalar(
+        select(Briefing).options(defer(Briefing.pdf))
+        .where(Briefing.kind == "portfolio", Briefing.leader_id == leader.id,
+               Briefing.state.in_(("pending", "running", "success")),
+               Briefing.requested_at >= now - timedelta(minutes=PORTFOLIO_REUSE_MINUTES))
+        .order_by(Briefing.version.desc()).limit(1))
+    if recent is None:
+        return None
+    since = recent.requested_at
+    ents = select(Assignment.enterprise_id).where(
+        Assignment.user_id == leader.id, Assignment.role.in_(("leader_a", "leader_b")))
+    changed = db.session.scalar(select(or_(
+        exists().where(Assignment.user_id == leader.id, Assignment.created_at > since),
+        exists().where(Enterprise.id.in_(ents), Enterprise.updated_at > since),
+        exists().where(Issue.enterprise_id.in_(ents), Issue.updated_at > since),
+        exists().where(IssueEvent.issue_id == Issue.id, Issue.enterprise_id.in_(ents),
+                       IssueEvent.at > since),
+        exists().where(Visit.enterprise_id.in_(ents), Visit.updated_at > since),
+    )))
+    return None if changed else recent

@@ -14,7 +14,7 @@ from crm.enterprises.models import Enterprise
 from crm.extensions import db
 from crm.liaisons import permissions
 from crm.liaisons.models import Policy, Visit, VisitPolicy
-from crm.liaisons.policies import matching_policies, policy_fits, valid_policies
+from crm.liaisons.policies import matching_policies, policy_fits, specificity, valid_policies
 
 POLICY_FIELDS = ("title", "category", "issuer", "summary", "link", "industries", "scales",
                  "ownerships", "clusters", "valid_from", "valid_to", "is_active")
@@ -144,3 +144,14 @@ def form_policies(enterprise, on: date | None = None) -> tuple[list[Policy], lis
     for p in rows:
         (matching if policy_fits(p, enterprise) else other).append(p)
     return matching, other
+
+
+def best_first(enterprise, matching: list[Policy]) -> list[Policy]:
+    """``matching`` with the best fits first: written for this kind of enterprise (more
+    eligibility lists that name it), not yet delivered to it, then newest (one query)."""
+    delivered = set(db.session.scalars(
+        select(VisitPolicy.policy_id).join(Visit, Visit.id == VisitPolicy.visit_id)
+        .where(Visit.enterprise_id == enterprise.id).distinct()))  # also when none match:
+    # the same number of queries whatever the catalogue holds
+    order = {p.id: i for i, p in enumerate(matching)}  # newest first already
+    return sorted(matching, key=lambda p: (-specificity(p), p.id in delivered, order[p.id]))

@@ -10,7 +10,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import (
+    BooleanField,
     DateField,
+    IntegerField,
     FieldList,
     Form,
     FormField,
@@ -22,19 +24,21 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.core.forms import BaseForm
 from crm.core.timeutil import local_today
 from crm.enterprises.models import STATUSES
-from crm.liaisons.models import FACTORS, VISIT_MODES
+from crm.liaisons.models import FACTORS, HEALTH_FLAGS, SAME_DAY_CHOICES, VISIT_MODES
 from crm.liaisons.photos import MAX_PHOTOS, PhotoError, clean_photo
+from crm.liaisons.policies import search_key
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 LATE_DAYS = 7  # a visit dated further back needs a reason (补录原因)
 MAX_PROBLEMS = 10
 EARLIEST_DAYS = 366  # further back than this is almost certainly a typing slip
+TOP_POLICIES = 5  # best-matching policies shown on the form; a search box finds the rest
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -111,6 +115,10 @@ class VisitForm(BaseForm):
     factors = MultiCheckboxField(_l("Factors"), choices=list(FACTORS.items()),
                                  invalid_choice_message=_l("Choose factors from the list."))
     problems = FieldList(FormField(ProblemForm), min_entries=1)
+    health_flags = MultiCheckboxField(_l("Health flags"), choices=list(HEALTH_FLAGS.items()),
+                                      invalid_choice_message=_l("Choose flags from the list."))
+    # The answer to "already visited today: add to that record or record another?"
+    same_day = HiddenField(filters=[_strip])
     status_seen = RadioField(_l("Operating status seen"), choices=list(STATUSES.items()),
                              validate_choice=False)
     summary = TextAreaField(_l("What we saw and discussed"), filters=[_strip],
@@ -129,26 +137,39 @@ class VisitForm(BaseForm):
     reference_date: date | None = None
     clean_photos: tuple = ()
 
-    def policy_options(self, matching: bool) -> Markup:
-        """The policy checkboxes that fit the enterprise (or the others), as the template
-        used to write them one macro call each: a province's catalogue is a thousand."""
+    def policy_options(self, group: str) -> Markup:
+        """The policy checkboxes of ``group``, written here rather than one macro call
+        each (a province's catalogue is a thousand): ``"top"`` – the best-matching few,
+        shown; ``"rest"`` – every other valid policy, hidden until the search box finds
+        it (by title, issuer or pinyin initials) or it is chosen."""
         until = _("valid until %(date)s", date="{}")
         out, selected = [], set(self.policies.data or ())
         for i, (value, _label) in enumerate(self.policies.choices):
-            if (value in self.matching_ids) != matching:
+            if (value in self.top_ids) != (group == "top"):
                 continue
             p = self.policy_info[value]
             fid = f"{self.policies.id}-{i}"
             details = escape(p.issuer or "")
             if p.valid_to:
                 details += Markup(" · ") + escape(until.format(p.valid_to.isoformat()))
+            extra = ""
+            if group != "top":
+                hidden = "" if value in selected else " d-none"
+                key = search_key(f"{p.title} {p.issuer or ''}")
+                extra = f'{hidden}" data-policy-search="{escape(key)}'
             out.append(
-                f'<div class="policy-option"><input class="form-check-input" '
+                f'<div class="policy-option{extra}"><input class="form-check-input" '
                 f'data-testid="policy-option" id="{fid}" name="{self.policies.name}" '
                 f'type="checkbox" value="{value}"{" checked" if value in selected else ""}>'
                 f'<label for="{fid}">{escape(p.title)}'
                 f'<span class="d-block small text-muted">{details}</span></label></div>')
         return Markup("\n".join(out))
+
+    def chosen_labels(self, name: str) -> list[str]:
+        """Labels of what is chosen in the choice field ``name`` (the folded line)."""
+        field = self[name]
+        data = field.data if isinstance(field.data, list) else [field.data]
+        return [str(label) for value, label in field.choices if value in (data or [])]
 
     def setup(self, *, policies_matching, policies_other, categories, reference_date,
               existing_photo_ids=(), kept_policy_choices=()) -> VisitForm:
@@ -157,6 +178,7 @@ class VisitForm(BaseForm):
         self.policies.choices = [(p.id, p.title) for p in offered]
         self.policy_info = {p.id: p for p in offered}
         self.matching_ids = {p.id for p in policies_matching}
+        self.top_ids = {p.id for p in policies_matching[:TOP_POLICIES]}
         self.category_choices = [("", _l("Choose a category"))] + [(c.id, c.name)
                                                                    for c in categories]
         self.categories_required = bool(categories)
@@ -207,6 +229,11 @@ class VisitForm(BaseForm):
             raise ValidationError(_l("The visit date cannot be in the future."))
         if field.data < today - timedelta(days=EARLIEST_DAYS):
             raise ValidationError(_l("The date is more than a year ago. Please check it."))
+
+    def validate_same_day(self, field):
+        """Empty (ask when needed), "append" or "separate"."""
+        if field.data and field.data not in SAME_DAY_CHOICES:
+            field.data = ""
 
     def validate_status_seen(self, field):
         """One of the operating statuses, or nothing."""
@@ -287,7 +314,8 @@ class VisitForm(BaseForm):
     def has_content(self) -> bool:
         """A visit records something: a summary or at least one delivery."""
         return bool(self.summary.data or self.services.data or self.policies.data
-                    or self.factors.data or self.problem_rows() or self.next_step.data)
+                    or self.factors.data or self.problem_rows() or self.next_step.data
+                    or self.health_flags.data)
 
     def field_errors(self) -> dict[str, list[str]]:
         """Errors by the HTML name of each field (problem rows included), for JSON."""
@@ -318,6 +346,7 @@ class VisitForm(BaseForm):
                         for code in FACTORS if code in (self.factors.data or [])},
             "problems": [{"title": r.title.data, "description": r.description.data,
                           "category_id": r.category_id.data} for r in self.problem_rows()],
+            "flags": list(dict.fromkeys(self.health_flags.data or [])),
             "status_seen": self.status_seen.data or None,
             "summary": self.summary.data or None,
             "next_step": self.next_step.data or None,
@@ -343,6 +372,15 @@ def _float(value):
     return number if number == number else None  # NaN is not a place
 
 
+class VisitCapForm(BaseForm):
+    """The coordinator's visit cap for one enterprise; an empty number removes it."""
+
+    per_week = IntegerField(_l("At most this many visits a week"),
+                            validators=[Optional(), NumberRange(min=1, max=7, message=_l(
+                                "Enter a number from 1 to 7, or leave it empty for no cap."))])
+    unless_problem = BooleanField(_l("More when a problem is open"), default=True)
+
+
 class VisitFilterForm(BaseForm):
     """Filters of the visit list (GET; anything unreadable is ignored with a message)."""
 
@@ -362,6 +400,8 @@ class VisitFilterForm(BaseForm):
                                     ("no", _l("Without problems"))], validators=[Optional()])
     enterprise = HiddenField()
     policy = HiddenField()
+    flag = HiddenField()  # a health flag: the overview's flag figures link here
+    town = HiddenField()  # the enterprise's town (a unit id)
 
     def values(self) -> dict:
         """The filters that validated, as plain values."""
@@ -373,8 +413,10 @@ class VisitFilterForm(BaseForm):
         for name in ("unit", "author"):
             if self[name].data:
                 out[name] = self[name].data
-        for name in ("enterprise", "policy"):
+        for name in ("enterprise", "policy", "town"):
             value = _optional_int(self[name].data)
             if value:
                 out[name] = value
+        if self.flag.data in HEALTH_FLAGS:
+            out["flag"] = self.flag.data
         return out

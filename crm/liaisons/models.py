@@ -35,6 +35,19 @@ FACTORS = {
     "logistics": _l("Logistics"),
     "data": _l("Data"),
 }
+# Health flags (经营风险标记) a commissioner taps on the visit form. "funding" is the key the
+# financing pages link from (资金紧张/融资需求).
+HEALTH_FLAGS = {
+    "orders": _l("Orders falling"),
+    "labour": _l("Short of workers"),
+    "funding": _l("Short of funds / needs financing"),
+    "power": _l("Power use falling"),
+    "relocating": _l("Plans to move away"),
+    "cutting": _l("Plans to halt or cut production"),
+    "expanding": _l("Plans to expand"),
+}
+# How a commissioner answers "already visited today": add to that record or log another.
+SAME_DAY_CHOICES = ("append", "separate")
 POLICY_CATEGORIES = {
     "tax": _l("Tax and fee reduction"),
     "award": _l("Administrative award"),
@@ -111,6 +124,9 @@ class Visit(db.Model):
     photos: Mapped[list["VisitPhoto"]] = relationship(
         cascade="all, delete-orphan", lazy="raise_on_sql"
     )
+    flags: Mapped[list["VisitFlag"]] = relationship(
+        cascade="all, delete-orphan", lazy="raise_on_sql", order_by="VisitFlag.flag"
+    )
 
     __table_args__ = (
         CheckConstraint("mode IN ('onsite', 'phone', 'video', 'meeting')", name="mode"),
@@ -170,3 +186,50 @@ class VisitPhoto(db.Model):
     __table_args__ = (
         CheckConstraint("content_type IN ('image/jpeg', 'image/png')", name="content_type"),
     )
+
+
+class VisitFlag(db.Model):
+    """A health flag (经营风险标记) seen on a visit: one row per flag and visit."""
+
+    __tablename__ = "visit_flags"
+
+    visit_id: Mapped[int] = mapped_column(
+        ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True
+    )
+    flag: Mapped[str] = mapped_column(String(12), primary_key=True, index=True)
+
+    __table_args__ = (
+        CheckConstraint("flag IN ('orders', 'labour', 'funding', 'power', 'relocating', 'cutting', 'expanding')", name="flag"),
+    )
+
+
+class VisitAppend(db.Model):
+    """A submission added to an existing visit of the same day ("补充到已有记录").
+
+    Its browser-made id is kept so that a retry of the same submission is recognised
+    and not added twice.
+    """
+
+    __tablename__ = "visit_appends"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class VisitCap(db.Model):
+    """How often an enterprise may be visited (无事不扰), set by the coordinator: at most
+    ``per_week`` visits a week, unless a problem of it is open and ``unless_problem``."""
+
+    __tablename__ = "visit_caps"
+
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), primary_key=True)
+    per_week: Mapped[int] = mapped_column(default=1)
+    unless_problem: Mapped[bool] = mapped_column(default=True)
+    set_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    set_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    enterprise = relationship("Enterprise", lazy="raise_on_sql")
+
+    __table_args__ = (CheckConstraint("per_week BETWEEN 1 AND 7", name="per_week"),)

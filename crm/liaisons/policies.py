@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
 
 from sqlalchemy import and_, func, literal, or_, select
 
@@ -71,3 +74,19 @@ def newest_matching(enterprise, limit: int, on: date | None = None
     rows = db.session.execute(_newest_first(
         valid_policies(on).add_columns(total).where(eligible(enterprise))).limit(limit)).all()
     return [r[0] for r in rows], (rows[0].total if rows else 0)
+
+
+def specificity(policy: Policy) -> int:
+    """How many of the policy's eligibility lists name codes (0–4): a policy written for
+    the enterprise's industry and scale fits it better than one open to all."""
+    return sum(1 for codes in (policy.industries, policy.scales, policy.ownerships,
+                               policy.clusters) if (codes or "").strip(" ,"))
+
+
+@lru_cache(maxsize=4096)
+def search_key(text: str) -> str:
+    """What the policy search on the visit form matches: the text itself, its pinyin
+    initials and its full pinyin, lower case ("制造业补贴" → "… zzybt zhizaoyebutie")."""
+    initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore"))
+    full = "".join(lazy_pinyin(text, errors="ignore"))
+    return f"{text} {initials} {full}".lower()

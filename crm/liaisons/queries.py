@@ -23,7 +23,7 @@ from crm.liaisons.coverage import (
     stale_enterprises,
     weekly_coverage,
 )
-from crm.liaisons.models import Visit, VisitPhoto, VisitPolicy
+from crm.liaisons.models import Visit, VisitCap, VisitFlag, VisitPhoto, VisitPolicy
 
 
 @dataclass
@@ -40,11 +40,37 @@ class WeekRow:
     red_problems: int
     assigned_since: date
     stale_days: int | None = None  # set when not visited for two weeks or more
+    others: list[str] = field(default_factory=list)  # other cadres who visited that week
+    cap: VisitCap | None = None  # the coordinator's "at most n visits a week"
 
     @property
     def visited(self) -> bool:
         """Visited at least once in the week shown."""
         return self.visits_in_week > 0
+
+    @property
+    def at_cap(self) -> bool:
+        """The week's visits reached the coordinator's cap (an open problem lifts the cap
+        when the cap says so): another visit would disturb the enterprise."""
+        if self.cap is None or self.visits_in_week < self.cap.per_week:
+            return False
+        return not (self.cap.unless_problem and self.open_problems)
+
+    @property
+    def due_reasons(self) -> list[str]:
+        """Why this enterprise is due for a visit: ``red`` (an overdue problem), ``week``
+        (nobody visited it this week), ``stale`` (not for two weeks or more); nothing when
+        it is no longer mine or the cap is reached."""
+        if not self.is_current or self.at_cap:
+            return []
+        reasons = []
+        if self.red_problems:
+            reasons.append("red")
+        if not self.visited:
+            reasons.append("week")
+        if self.stale_days:
+            reasons.append("stale")
+        return reasons
 
 
 def _open_counts(now):
@@ -59,7 +85,8 @@ def _open_counts(now):
 
 def week_rows(user, monday: date, today: date | None = None) -> list[WeekRow]:
     """The enterprises ``user`` was commissioner for during the week starting ``monday``:
-    visits that week, last visit, open and overdue problems. Unvisited first. One query."""
+    visits that week (and which other cadres made them), last visit, open and overdue
+    problems, the visit cap. Unvisited first. Three queries."""
     today = today or local_today()
     sunday = monday + timedelta(days=6)
     assigned = (
@@ -76,8 +103,9 @@ def week_rows(user, monday: date, today: date | None = None) -> list[WeekRow]:
                .where(Visit.enterprise_id == Enterprise.id,
                       Visit.visit_date.between(monday, sunday))
                .correlate(Enterprise).scalar_subquery())
+    # The last visit as of the week shown (a past week shows its own, not this week's).
     last = (select(func.max(Visit.visit_date))
-            .where(Visit.enterprise_id == Enterprise.id, Visit.visit_date <= today)
+            .where(Visit.enterprise_id == Enterprise.id, Visit.visit_date <= min(sunday, today))
             .correlate(Enterprise).scalar_subquery())
     open_q, red_q = _open_counts(utcnow())
     stmt = (select(Enterprise.id, Enterprise.name, Enterprise.status, assigned.c.current,
@@ -90,6 +118,17 @@ def week_rows(user, monday: date, today: date | None = None) -> list[WeekRow]:
         if row.is_current and row.status != "deregistered" and (today - since).days >= STALE_DAYS:
             row.stale_days = (today - since).days
         rows.append(row)
+    by_id = {row.enterprise_id: row for row in rows}
+    if by_id:
+        for eid, name in db.session.execute(
+                select(Visit.enterprise_id, User.display_name).join(User, User.id == Visit.author_id)
+                .where(Visit.enterprise_id.in_(list(by_id)), Visit.author_id != user.id,
+                       Visit.visit_date.between(monday, sunday))
+                .distinct().order_by(Visit.enterprise_id, User.display_name)):
+            by_id[eid].others.append(name)
+        for cap in db.session.scalars(select(VisitCap).where(
+                VisitCap.enterprise_id.in_(list(by_id)))):
+            by_id[cap.enterprise_id].cap = cap
     rows.sort(key=lambda x: (x.visited, not x.is_current, -x.red_problems,
                              -(x.stale_days or 0), x.name))
     return rows
@@ -163,6 +202,12 @@ def filtered_visits(user, filters: dict):
     if filters.get("policy"):
         stmt = stmt.where(exists().where(VisitPolicy.visit_id == Visit.id,
                                          VisitPolicy.policy_id == filters["policy"]))
+    if filters.get("flag"):
+        stmt = stmt.where(exists().where(VisitFlag.visit_id == Visit.id,
+                                         VisitFlag.flag == filters["flag"]))
+    if filters.get("town"):
+        stmt = stmt.where(Visit.enterprise_id.in_(select(Enterprise.id).where(
+            Enterprise.town_id == filters["town"])))
     if filters.get("problems") in ("yes", "no"):
         has = exists().where(Issue.visit_id == Visit.id)
         stmt = stmt.where(has if filters["problems"] == "yes" else ~has)
@@ -205,7 +250,7 @@ def visit_detail(visit_id: int) -> Visit | None:
         select(Visit).where(Visit.id == visit_id).options(
             joinedload(Visit.enterprise), joinedload(Visit.author).lazyload(User.role_rows),
             selectinload(Visit.policies), selectinload(Visit.factors),
-            selectinload(Visit.photos)))
+            selectinload(Visit.photos), selectinload(Visit.flags)))
 
 
 def visit_issues(visit: Visit) -> list[Issue]:
@@ -241,3 +286,26 @@ def coverage_overview(period: Period, today: date) -> dict:
         "person_label_of": lambda key: people.get(key, ("?", None)),
         "stale": stale_enterprises(today=today, limit=100),
     }
+
+
+def shared_visits(monday: date, min_authors: int = 2) -> list[dict]:
+    """Enterprises visited by ``min_authors`` or more different cadres in the week from
+    ``monday`` (the coordinator's 无事不扰 check): name, town, the cadres and the visits
+    (two queries)."""
+    sunday = monday + timedelta(days=6)
+    in_week = (Visit.visit_date >= monday) & (Visit.visit_date <= sunday)
+    crowded = (select(Visit.enterprise_id).where(in_week).group_by(Visit.enterprise_id)
+               .having(func.count(func.distinct(Visit.author_id)) >= min_authors))
+    visits = db.session.scalars(
+        select(Visit).options(joinedload(Visit.author).lazyload(User.role_rows),
+                              joinedload(Visit.enterprise))
+        .where(in_week, Visit.enterprise_id.in_(crowded))
+        .order_by(Visit.enterprise_id, Visit.visit_date, Visit.id)).unique()
+    out: dict[int, dict] = {}
+    for v in visits:
+        row = out.setdefault(v.enterprise_id, {"enterprise": v.enterprise, "visits": [],
+                                               "authors": []})
+        row["visits"].append(v)
+        if v.author.display_name not in row["authors"]:
+            row["authors"].append(v.author.display_name)
+    return sorted(out.values(), key=lambda r: (-len(r["authors"]), r["enterprise"].name))

@@ -5,7 +5,10 @@
 // next page load, whatever page that is. On the visit form it also autosaves a draft per
 // user and enterprise, shows server errors next to the fields, and keeps photos small.
 //
-// Storage is localStorage (service workers need HTTPS; intranets are often plain HTTP).
+// Storage is localStorage for drafts and the queue (service workers need HTTPS; intranets
+// are often plain HTTP); the photos of a queued visit go to IndexedDB as Blobs (vendored
+// idb-keyval), so a queue with photos survives a full localStorage quota. Without
+// IndexedDB they are kept small, as data URLs, as before.
 // Every submit carries the form's client_uuid, so sending a queued visit twice, a double
 // tap or a retry after a lost answer all store one visit on the server.
 // No inline scripts anywhere: the CSP forbids them. Messages come from data-msg-* on
@@ -22,6 +25,9 @@
   var QUEUE_PHOTO_SIDE = 1280;   // photos kept offline are made small to fit localStorage
   var UPLOAD_PHOTO_SIDE = 2048;  // the server keeps at most this size anyway
   var SHRINK_ABOVE = 1.5 * 1024 * 1024;
+  var IDB = window.idbKeyval && window.indexedDB ? window.idbKeyval : null;
+  var photoStore = null;
+  try { photoStore = IDB ? IDB.createStore("crm-visit-photos-" + USER, "photos") : null; } catch (e) { IDB = null; }
 
   // ---------------------------------------------------------------- helpers
   function msg(name, vars) {
@@ -52,6 +58,20 @@
   }
   function writeJSON(key, value) {
     try { localStorage.setItem(key, JSON.stringify(value)); return true; } catch (e) { return false; }
+  }
+  // Submissions saved in this tab (id → the page the save led to), for Back and bfcache.
+  var SUBMITTED_KEY = "crm.visitSubmitted." + USER;
+  function markSubmitted(id, target) {
+    if (!id || !window.sessionStorage) { return; }
+    try {
+      var done = JSON.parse(sessionStorage.getItem(SUBMITTED_KEY) || "{}");
+      done[id] = target;
+      sessionStorage.setItem(SUBMITTED_KEY, JSON.stringify(done));
+    } catch (e) { /* private mode: the server still stores one visit */ }
+  }
+  function submittedTarget(id) {
+    if (!id || !window.sessionStorage) { return null; }
+    try { return JSON.parse(sessionStorage.getItem(SUBMITTED_KEY) || "{}")[id] || null; } catch (e) { return null; }
   }
   function cssEscape(s) { return window.CSS && CSS.escape ? CSS.escape(s) : s.replace(/"/g, '\\"'); }
 
@@ -139,6 +159,23 @@
   function timeoutFor(photoCount) { return 30000 + 15000 * photoCount; }
 
   // ---------------------------------------------------------------- queue
+  // Photos of queued visits: Blobs in IndexedDB under "<submission id>:<n>".
+  function keepPhotos(uuid, photos) {
+    if (!IDB || !photoStore) { return Promise.reject(new Error("no IndexedDB")); }
+    return Promise.all(photos.map(function (p, i) {
+      var key = uuid + ":" + i;
+      return IDB.set(key, p.blob, photoStore).then(function () { return { name: p.name, idb: key }; });
+    }));
+  }
+  function loadPhotos(photos) {
+    return Promise.all((photos || []).map(function (p) {
+      if (!p.idb) { return Promise.resolve(p); }
+      return IDB.get(p.idb, photoStore).then(function (blob) { return blob ? { name: p.name, blob: blob } : null; });
+    })).then(function (list) { return list.filter(Boolean); });
+  }
+  function dropPhotos(photos) {
+    (photos || []).forEach(function (p) { if (p.idb && IDB) { IDB.del(p.idb, photoStore).catch(function () {}); } });
+  }
   function loadQueue() { return readJSON(QUEUE_KEY, []); }
   function saveQueue(q) { return writeJSON(QUEUE_KEY, q); }
   function removeFromQueue(uuid) { saveQueue(loadQueue().filter(function (e) { return e.uuid !== uuid; })); }
@@ -188,12 +225,15 @@
       chain = chain.then(function (goOn) {
         if (!goOn) { return false; }
         var token = csrfToken() || entry.csrf;  // this page's token is the freshest
-        return postVisit(entry.url, buildFormData(entry.fields, entry.photos, token), token,
-                         timeoutFor((entry.photos || []).length)).then(function (res) {
-          if (res.kind === "ok") { removeFromQueue(entry.uuid); sent.push(entry.uuid); return true; }
+        return loadPhotos(entry.photos).then(function (photos) {
+          return postVisit(entry.url, buildFormData(entry.fields, photos, token), token,
+                           timeoutFor(photos.length));
+        }).then(function (res) {
+          if (res.kind === "ok") { removeFromQueue(entry.uuid); dropPhotos(entry.photos); sent.push(entry.uuid); return true; }
           if (res.kind === "invalid" || res.kind === "refused") {
             // It can never go through as it is: hand it back as a draft with the errors.
             removeFromQueue(entry.uuid);
+            dropPhotos(entry.photos);
             var fields = entry.fields;
             if (res.status === 409) {  // the id clashes: the corrected draft needs a new one
               fields = fields.map(function (p) { return p[0] === "client_uuid" ? [p[0], uuid4()] : p; });
@@ -224,6 +264,10 @@
   }
 
   window.addEventListener("online", function () { flushQueue(); });
+  // "My week" brought back from the back-forward cache would show last figures: reload.
+  window.addEventListener("pageshow", function (ev) {
+    if (ev.persisted && document.querySelector("[data-week-row]")) { window.location.reload(); }
+  });
   renderQueueStatus();
   flushQueue();
 
@@ -346,6 +390,7 @@
         });
         photoInput.value = "";
         renderPreviews();
+        updateFolds();
       });
     }
 
@@ -377,7 +422,8 @@
     function serialize() {
       var out = [];
       Array.prototype.forEach.call(form.elements, function (el) {
-        if (!el.name || el.disabled || el.type === "file" || el.name === "csrf_token") { return; }
+        if (!el.name || el.disabled || el.type === "file" || el.name === "csrf_token" || el.name === "same_day") { return; }
+        if (el.tagName === "BUTTON") { return; }
         if ((el.type === "checkbox" || el.type === "radio") && !el.checked) { return; }
         if (el.closest("[data-problem-row].d-none")) { return; }
         out.push([el.name, el.value]);
@@ -397,13 +443,13 @@
       var byName = {};
       fields.forEach(function (p) { (byName[p[0]] = byName[p[0]] || []).push(p[1]); });
       Array.prototype.forEach.call(form.elements, function (el) {
-        if (!el.name || el.type === "file" || el.name === "csrf_token") { return; }
+        if (!el.name || el.type === "file" || el.name === "csrf_token" || el.name === "same_day" || el.tagName === "BUTTON") { return; }
         var values = byName[el.name];
         if (el.type === "checkbox" || el.type === "radio") { el.checked = !!values && values.indexOf(el.value) !== -1; }
         else if (values !== undefined) { el.value = values[0]; }
         else if (el.tagName !== "SELECT" && el.type !== "hidden") { el.value = ""; }
       });
-      updateLate(); updateFactors();
+      updateLate(); updateFactors(); updatePolicies(); updateFolds();
     }
     function saveDraft() {
       clearTimeout(saveTimer);
@@ -418,25 +464,6 @@
     document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") { saveDraft(); } });
     window.addEventListener("pagehide", saveDraft);
 
-    var offered = readJSON(storageKey, null);
-    if (offered && offered.fields && hasContent(offered.fields) && !posted && banner) {
-      var when = new Date(offered.savedAt || Date.now());
-      banner.querySelector("[data-draft-text]").textContent = (offered.message ? offered.message + " " : "") +
-        msg("draft", { time: localDate(when) + " " + pad(when.getHours()) + ":" + pad(when.getMinutes()) });
-      banner.classList.remove("d-none");
-      banner.querySelector("[data-draft-restore]").addEventListener("click", function () {
-        applyFields(offered.fields);
-        banner.classList.add("d-none");
-        dirty = true; saveDraft();
-        if (offered.errors && Object.keys(offered.errors).length) { showFieldErrors(offered.errors, msg("draft-errors")); }
-        else { showStatus(msg("restored"), "success"); hideTimer = setTimeout(function () { renderQueueStatus(); if (!loadQueue().length) { root.className = "alert shadow d-none"; } }, 4000); }
-      });
-      banner.querySelector("[data-draft-discard]").addEventListener("click", function () {
-        localStorage.removeItem(storageKey);
-        banner.classList.add("d-none");
-      });
-    }
-
     // -- errors by the fields, in the same markup the server renders
     function clearFieldErrors(name) {
       form.querySelectorAll(".js-error" + (name ? '[data-field="' + cssEscape(name) + '"]' : "")).forEach(function (el) { el.remove(); });
@@ -445,7 +472,7 @@
         form.querySelectorAll(".invalid-feedback[data-field]").forEach(function (el) { el.remove(); });
       }
     }
-    function showFieldErrors(errors, message, keepOthers) {
+    function showFieldErrors(errors, message, keepOthers, noScroll) {
       if (!keepOthers) { clearFieldErrors(); }
       var first = null;
       Object.keys(errors || {}).forEach(function (name) {
@@ -456,6 +483,8 @@
         if (wrap.classList.contains("d-none")) { wrap.classList.remove("d-none"); }
         var row = wrap.closest("[data-problem-row]");
         if (row) { row.classList.remove("d-none"); }
+        var fold = wrap.closest("details[data-fold]");
+        if (fold) { fold.open = true; }
         if (input && input.type !== "checkbox" && input.type !== "radio" && input.type !== "hidden") { input.classList.add("is-invalid"); }
         errors[name].forEach(function (text) {
           var div = document.createElement("div");
@@ -470,12 +499,75 @@
         errorBox.textContent = message || msg("fix");
         errorBox.classList.remove("d-none");
       }
-      if (first && first.scrollIntoView) { first.scrollIntoView({ block: "center" }); }
+      if (first && first.scrollIntoView && !noScroll) { first.scrollIntoView({ block: "center" }); }
     }
     function showError(text) {
       errorBox.textContent = text;
       errorBox.classList.remove("d-none");
       errorBox.scrollIntoView({ block: "center" });
+    }
+
+    // -- "already visited today": the server asks before storing anything
+    var sameDayBox = form.querySelector("[data-same-day]");
+    function askSameDay(body) {
+      if (!sameDayBox) { showError(body.message || msg("failed")); return; }
+      sameDayBox.querySelector("[data-same-day-text]").textContent = body.message || "";
+      sameDayBox.querySelector("[data-same-day-link]").href = body.same_day.url;
+      sameDayBox.classList.remove("d-none");
+      sameDayBox.scrollIntoView({ block: "center" });
+    }
+
+    // -- folded sections: each shows what was chosen in its one line
+    function foldText(fold) {
+      var parts = [];
+      fold.querySelectorAll(".fold-body input, .fold-body textarea, .fold-body select").forEach(function (el) {
+        if (!el.name || el.type === "hidden" || el.type === "file" || el.hasAttribute("data-fold-ignore")) { return; }
+        if (el.closest(".d-none") && !(el.type === "checkbox" && el.checked)) { return; }
+        if (el.type === "checkbox" || el.type === "radio") {
+          if (!el.checked) { return; }
+          var label = form.querySelector('label[for="' + cssEscape(el.id) + '"]');
+          var text = label ? (label.firstChild && label.firstChild.nodeType === 3 ? label.firstChild.textContent : label.textContent) : el.value;
+          parts.push(text.trim());
+        } else if (el.value.trim()) {
+          var v = el.value.trim();
+          parts.push(v.length > 24 ? v.slice(0, 24) + "…" : v);
+        }
+      });
+      var photosChosen = fold.querySelector("[data-photo-previews]") ? chosenPhotos.length + keptPhotos() : 0;
+      if (photosChosen) { parts.push(msg("photos-n", { n: photosChosen })); }
+      return parts.join("、");
+    }
+    function updateFolds() {
+      form.querySelectorAll("details[data-fold]").forEach(function (fold) {
+        var line = fold.querySelector("[data-fold-summary]");
+        if (!line) { return; }
+        var text = foldText(fold);
+        line.textContent = text || line.getAttribute("data-empty");
+        line.classList.toggle("is-empty", !text);
+      });
+    }
+    form.addEventListener("change", updateFolds);
+    form.addEventListener("input", function (ev) { if (ev.target.tagName !== "INPUT" || ev.target.type !== "search") { updateFolds(); } });
+
+    // -- policies: the best few are shown; a search finds the others (pinyin initials too)
+    var policySearch = form.querySelector("[data-policy-search-input]");
+    var MAX_FOUND = 20;
+    function updatePolicies() {
+      if (!policySearch) { return; }
+      var q = policySearch.value.trim().toLowerCase().replace(/\s+/g, "");
+      var found = 0, more = false;
+      form.querySelectorAll("[data-policy-search]").forEach(function (opt) {
+        var box = opt.querySelector("input");
+        var hit = q && opt.getAttribute("data-policy-search").replace(/\s+/g, "").indexOf(q) !== -1;
+        if (hit && !box.checked) { found += 1; if (found > MAX_FOUND) { hit = false; more = true; } }
+        opt.classList.toggle("d-none", !(box.checked || hit));
+      });
+      form.querySelector("[data-policy-none]").classList.toggle("d-none", !q || found > 0);
+      form.querySelector("[data-policy-more]").classList.toggle("d-none", !more);
+    }
+    if (policySearch) {
+      policySearch.addEventListener("input", updatePolicies);
+      policySearch.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { ev.preventDefault(); } });
     }
 
     // -- submit: fetch, or queue when offline
@@ -490,16 +582,23 @@
         photos: [], csrf: csrfToken(), queuedAt: Date.now(), draftKey: draftKey,
         enterpriseId: form.getAttribute("data-enterprise-id"), enterpriseName: form.getAttribute("data-enterprise-name")
       };
-      return Promise.all(photos.map(function (p) {
-        return shrink(p.blob, QUEUE_PHOTO_SIDE, true).then(blobToDataUrl).then(function (data) { return { name: p.name, data: data }; });
-      })).then(function (kept) {
+      // Photos go to IndexedDB as they are (already shrunk for upload); without it they
+      // are made small and kept as data URLs in the queue.
+      var stored = keepPhotos(entry.uuid, photos).then(function (kept) {
         entry.photos = kept;
-        var note = "";
-        if (!enqueue(entry)) {
+        return enqueue(entry) ? "" : null;
+      }, function () {
+        return Promise.all(photos.map(function (p) {
+          return shrink(p.blob, QUEUE_PHOTO_SIDE, true).then(blobToDataUrl).then(function (data) { return { name: p.name, data: data }; });
+        })).then(function (kept) {
+          entry.photos = kept;
+          if (enqueue(entry)) { return ""; }
           entry.photos = [];
-          if (!enqueue(entry)) { finish(); showError(msg("storage-full")); return; }
-          note = " " + msg("queued-nophotos");
-        }
+          return enqueue(entry) ? " " + msg("queued-nophotos") : null;
+        });
+      });
+      return stored.then(function (note) {
+        if (note === null) { dropPhotos(entry.photos); finish(); showError(msg("storage-full")); return; }
         localStorage.removeItem(storageKey);
         dirty = false;
         errorBox.classList.add("d-none");
@@ -529,6 +628,10 @@
       errorBox.classList.add("d-none");
       saveDraft();
       var fields = serialize();
+      // The answer to "already visited today" travels with this submit only.
+      var answer = ev.submitter && ev.submitter.name === "same_day" ? ev.submitter.value : "";
+      if (answer) { fields.push(["same_day", answer]); }
+      if (sameDayBox) { sameDayBox.classList.add("d-none"); }
       Promise.all(chosenPhotos.map(function (file) {
         return shrink(file, UPLOAD_PHOTO_SIDE, false).then(function (blob) { return { name: file.name, blob: blob }; });
       })).then(function (photos) {
@@ -537,14 +640,21 @@
         return postVisit(form.getAttribute("action") || location.pathname, buildFormData(fields, photos, token), token,
                          timeoutFor(photos.length)).then(function (res) {
           if (res.kind === "ok") {
+            // Saved: the draft and this submission's id are done with. The saved page
+            // takes the form's place in the history, so Back cannot return to it.
+            clearTimeout(saveTimer);
             localStorage.removeItem(storageKey);
             dirty = false;
-            window.location.assign(res.body.redirect);
+            markSubmitted(uuidInput.value, res.body.redirect);
+            form.setAttribute("data-done", res.body.redirect);
+            uuidInput.value = "";
+            window.location.replace(res.body.redirect);
             return;
           }
           if (res.kind === "network" && isNew) { return queueVisit(fields, photos); }
           finish();
-          if (res.kind === "invalid") { showFieldErrors(res.body.errors, res.body.message); }
+          if (res.kind === "refused" && res.body && res.body.same_day) { askSameDay(res.body); }
+          else if (res.kind === "invalid") { showFieldErrors(res.body.errors, res.body.message); }
           else if (res.kind === "refused") { showError(res.body.message || msg("failed")); }
           else if (res.kind === "network") { showError(msg("offline-edit")); }
           else { showError(msg({ login: "login", expired: "expired", toolarge: "too-large" }[res.kind] || "failed")); }
@@ -553,6 +663,42 @@
     });
 
     if (uuidInput && !uuidInput.value) { uuidInput.value = uuid4(); }
-    renumber(); updateLate(); updateFactors();
+    renumber(); updateLate(); updateFactors(); updatePolicies(); updateFolds();
+
+    // A draft is put back without a tap (the banner offers to undo it), and the page
+    // starts at the top with the banner on screen: a reload used to land mid-form with
+    // the offer to restore far above, so the fields looked lost.
+    var offered = readJSON(storageKey, null);
+    if (offered && offered.fields && hasContent(offered.fields) && !posted && banner) {
+      var when = new Date(offered.savedAt || Date.now());
+      var blank = serialize();
+      if ("scrollRestoration" in history) { history.scrollRestoration = "manual"; }
+      applyFields(offered.fields);
+      banner.querySelector("[data-draft-text]").textContent = (offered.message ? offered.message + " " : "") +
+        msg("draft-restored", { time: localDate(when) + " " + pad(when.getHours()) + ":" + pad(when.getMinutes()) });
+      banner.classList.remove("d-none");
+      window.scrollTo(0, 0);
+      if (offered.errors && Object.keys(offered.errors).length) { showFieldErrors(offered.errors, msg("draft-errors"), false, true); }
+      banner.querySelector("[data-draft-undo]").addEventListener("click", function () {
+        applyFields(blank);
+        clearFieldErrors();
+        errorBox.classList.add("d-none");
+        localStorage.removeItem(storageKey);
+        dirty = false;
+        banner.classList.add("d-none");
+      });
+      banner.querySelector("[data-draft-keep]").addEventListener("click", function () {
+        banner.classList.add("d-none");
+      });
+    }
+
+    // A form whose visit was saved is never shown again: Back may bring the page back
+    // from the back-forward cache (pageshow with persisted) or the browser may restore
+    // its fields; both go on to the page the save led to.
+    window.addEventListener("pageshow", function (ev) {
+      if (!isNew) { return; }  // an edit form carries its visit's id on purpose
+      var done = form.getAttribute("data-done") || submittedTarget(uuidInput && uuidInput.value);
+      if (done && (ev.persisted || submittedTarget(uuidInput && uuidInput.value))) { window.location.replace(done); }
+    });
   }
 })();

@@ -94,9 +94,14 @@ def test_visit_with_a_policy_a_factor_and_a_problem(live_app, phone, field_day):
     started = time.perf_counter()
     open_form(phone, taps)
     # The policy that fits the enterprise (manufacturing) is offered first.
+    taps.tap(phone.get_by_test_id("section-policy").locator("summary"))
     options = phone.get_by_test_id("section-policy").locator("label")
     assert "制造业技术改造专项补贴" in options.first.inner_text()
     taps.tap(phone.get_by_text("制造业技术改造专项补贴"))
+    # The folded line says what was chosen.
+    assert "制造业技术改造专项补贴" in phone.get_by_test_id("section-policy").locator(
+        "[data-fold-summary]").inner_text()
+    taps.tap(phone.get_by_test_id("section-factor").locator("summary"))
     taps.tap(phone.get_by_test_id("section-factor").get_by_text("用电", exact=True))
     note = phone.locator('[name="factor_note_power"]')
     assert note.is_visible()
@@ -139,23 +144,30 @@ def test_errors_come_back_next_to_the_fields_with_the_typing_kept(live_app, phon
     assert counts(live_app) == (1, 1)
 
 
-def test_a_reload_mid_form_offers_the_draft_back(live_app, phone, field_day):
+def test_a_reload_mid_form_puts_the_draft_back_with_an_undo(live_app, phone, field_day):
     sign_in(phone, "wang", factories.PASSWORD)
     open_form(phone)
     phone.get_by_test_id("add-problem").tap()
     phone.keyboard.type("招工难")
+    phone.get_by_test_id("section-factor").locator("summary").tap()
     phone.get_by_test_id("section-factor").get_by_text("用工", exact=True).tap()
     phone.get_by_test_id("summary").fill("了解春节后用工缺口")
     phone.wait_for_function(
         "() => Object.keys(localStorage).some(k => k.startsWith('crm.visitDraft.'))")
     uuid = phone.locator('[name="client_uuid"]').input_value()
+    phone.get_by_test_id("summary").scroll_into_view_if_needed()
     phone.reload()
     banner = phone.get_by_test_id("draft-banner")
     banner.wait_for()
     assert "草稿" in banner.inner_text()
-    assert phone.get_by_test_id("summary").input_value() == ""
-    phone.get_by_test_id("draft-restore").tap()
+    # Put back without a tap, and the banner that says so is on the screen at load.
+    box = banner.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 844
+    print(f"\nDRAFT AFTER RELOAD: restored without a tap; banner at y={box['y']:.0f} px "
+          f"(viewport 844 px)")
     assert phone.get_by_test_id("summary").input_value() == "了解春节后用工缺口"
+    assert "用工" in phone.get_by_test_id("section-factor").locator(
+        "[data-fold-summary]").inner_text()
     assert phone.get_by_test_id("problem-title").input_value() == "招工难"
     assert phone.locator('[name="factors"][value="labour"]').is_checked()
     # The restored draft keeps its submission id: a retry of it can never duplicate.
@@ -167,6 +179,23 @@ def test_a_reload_mid_form_offers_the_draft_back(live_app, phone, field_day):
     # Once saved, the draft is gone: the form opens empty.
     open_form(phone)
     assert not phone.get_by_test_id("draft-banner").is_visible()
+    assert phone.get_by_test_id("summary").input_value() == ""
+
+
+def test_the_restored_draft_can_be_undone(live_app, phone, field_day):
+    sign_in(phone, "wang", factories.PASSWORD)
+    open_form(phone)
+    phone.get_by_test_id("summary").fill("误填的内容")
+    phone.wait_for_function(
+        "() => Object.keys(localStorage).some(k => k.startsWith('crm.visitDraft.'))")
+    phone.reload()
+    phone.get_by_test_id("draft-banner").wait_for()
+    assert phone.get_by_test_id("summary").input_value() == "误填的内容"
+    phone.get_by_test_id("draft-undo").tap()
+    assert phone.get_by_test_id("summary").input_value() == ""
+    assert not phone.get_by_test_id("draft-banner").is_visible()
+    assert phone.evaluate(
+        "() => Object.keys(localStorage).filter(k => k.startsWith('crm.visitDraft.'))") == []
 
 
 def test_offline_submit_is_queued_and_sent_once_back_online(live_app, phone, field_day):

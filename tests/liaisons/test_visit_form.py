@@ -29,9 +29,9 @@ def test_form_offers_matching_policies_first_and_sensible_defaults(county, clien
     login_as(county.com)
     html = client.get(f"/visits/new/{county.ent.id}").get_data(as_text=True)
     assert "兴发制管有限公司" in html and "记一次走访" in html
-    assert html.index("制造业技术改造专项补贴") < html.index("适用于本企业的政策") + 2000
+    assert html.index("最适合本企业的政策") < html.index("制造业技术改造专项补贴")
     assert html.index("制造业技术改造专项补贴") < html.index("外贸企业出口信用保险补贴")
-    assert "其他有效政策（1 项）" in html
+    assert "搜索其余 1 项政策" in html
     assert f'value="{local_today().isoformat()}"' in html
     assert re.search(r'id="status_seen-0"[^>]*checked|checked[^>]*id="status_seen-0"', html)
     assert re.search(r'name="client_uuid" type="hidden" value="[0-9a-f-]{36}"', html)

@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from markupsafe import Markup
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
@@ -30,12 +31,14 @@ from crm.core.downloads import send_download
 from crm.core.timeutil import local_today, to_local, week_start
 from crm.enterprises.models import STATUSES, Enterprise
 from crm.extensions import db
+from crm.financing.links import visit_offer
 from crm.issues.models import STATES as ISSUE_STATES
 from crm.liaisons import catalogue, permissions, queries, services
 from crm.liaisons.coverage import coverage, period_for, stale_enterprises
 from crm.liaisons.forms import VisitForm
 from crm.liaisons.models import (
     FACTORS,
+    HEALTH_FLAGS,
     POLICY_CATEGORIES,
     VISIT_MODES,
     Visit,
@@ -49,7 +52,8 @@ from crm.liaisons.views import bp
 def visit_labels() -> dict:
     """Label tables for the visit templates and partials (also used on other pages)."""
     return {"visit_labels": {"modes": VISIT_MODES, "factors": FACTORS, "statuses": STATUSES,
-                             "issue_states": ISSUE_STATES, "policy_categories": POLICY_CATEGORIES}}
+                             "issue_states": ISSUE_STATES, "policy_categories": POLICY_CATEGORIES,
+                             "flags": HEALTH_FLAGS}}
 
 
 @bp.app_template_global("url_if")
@@ -99,13 +103,17 @@ def my_week():
         next_week=monday + timedelta(weeks=1), this_monday=week_start(today),
         shown=coverage(period_for("week", monday), commissioner=current_user, as_of=today),
         this_week=coverage(period_for("week", today), commissioner=current_user, as_of=today),
-        this_month=coverage(period_for("month", today), commissioner=current_user, as_of=today),
+        # A past week shows its own month; this week the month so far.
+        this_month=coverage(period_for("month", min(monday + timedelta(days=6), today)),
+                            commissioner=current_user, as_of=today),
         stale=stale, stale_by_id={s.enterprise_id: s for s in stale})
 
 
 def _visit_form(enterprise, visit: Visit | None = None) -> VisitForm:
     """The form for ``enterprise``, pre-filled from ``visit`` when editing (GET)."""
     matching, other = catalogue.form_policies(enterprise)
+    if request.method == "GET":  # the best fits first; a submit only needs the choices
+        matching = catalogue.best_first(enterprise, matching)
     offered = {p.id for p in matching + other}
     kept = [p for p in visit.policies if p.id not in offered] if visit else []
     if visit is not None and request.method == "GET":
@@ -122,41 +130,65 @@ def _visit_form(enterprise, visit: Visit | None = None) -> VisitForm:
 def _initial(visit: Visit) -> dict:
     data = {f: getattr(visit, f) for f in services.VISIT_FIELDS}
     data.update(policies=[p.id for p in visit.policies], factors=[f.factor for f in visit.factors],
+                health_flags=[f.flag for f in visit.flags],
                 version_token=services.version_token(visit), client_uuid=visit.client_uuid)
     data.update({f"factor_note_{f.factor}": f.note for f in visit.factors})
     return data
 
 
-def _saved(visit: Visit, issues, created: bool):
-    """Answer a successful (or repeated) submit (committed at the end of the request)."""
+def _saved(visit: Visit, issues, created: bool, appended: bool = False):
+    """Answer a successful (or repeated) submit (committed at the end of the request).
+
+    The answer is a redirect (Post/Redirect/Get; the page's script replaces the form in
+    the history with the target), so neither Back nor a reload shows a submitted form.
+    """
     visit_id, numbers = visit.id, [i.number for i in issues]
     mine = current_user.has_role("commissioner") and visit.author_id == current_user.id
     if not created:
         message = _("This visit had already been saved; it was not saved twice.")
+    elif appended:
+        message = _("Added to the visit recorded earlier that day.")
+        if numbers:
+            message += " " + _("Problems registered: %(numbers)s.",
+                               numbers=_(", ").join(numbers))
     elif numbers:
         message = _("Visit saved. Problems registered: %(numbers)s.",
                     numbers=_(", ").join(numbers))
     else:
         message = _("Visit saved.")
     flash(message, "success")
+    # 资金紧张 / 融资 on the visit: offer the financing need, prefilled (crm.financing).
+    financing = visit_offer(visit, current_user) if created else None
+    if financing:
+        flash(Markup('<a class="alert-link" href="{}" data-testid="financing-offer">{}</a>')
+              .format(financing, _("Register the financing need this visit recorded")), "info")
     target = (url_for("liaisons.my_week") if mine
               else url_for("liaisons.detail", visit_id=visit_id))
     if wants_json():
         return jsonify(ok=True, created=created, visit_id=visit_id, redirect=target,
-                       message=message, problems=numbers)
+                       message=message, problems=numbers, appended=appended,
+                       financing=financing)
     return redirect(target)
 
 
-def _form_page(form: VisitForm, enterprise, visit: Visit | None = None, error: str | None = None):
-    """The form again, with the errors by the fields and everything typed kept."""
+def _form_page(form: VisitForm, enterprise, visit: Visit | None = None, error: str | None = None,
+               earlier: Visit | None = None):
+    """The form again, with the errors by the fields and everything typed kept; with
+    ``earlier`` (a visit of the same day) it asks whether to add to it or log another."""
     status = 422 if request.method == "POST" else 200
     if error:
         status = 409
+    same_day = None
+    if earlier is not None:
+        same_day = {"visit_id": earlier.id, "time": to_local(earlier.created_at).strftime("%H:%M"),
+                    "url": url_for("liaisons.detail", visit_id=earlier.id)}
     if wants_json():
-        return jsonify(ok=False, message=error, errors=form.field_errors()), status
+        return jsonify(ok=False, message=error, errors=form.field_errors(),
+                       same_day=same_day), status
     issues = queries.visit_issues(visit) if visit is not None else []
     return render_template("liaisons/form.html", form=form, enterprise=enterprise, visit=visit,
-                           issues=issues, factors=FACTORS, error=error), status
+                           issues=issues, factors=FACTORS, error=error,
+                           same_day=same_day), status
 
 
 @bp.route("/new/<int:enterprise_id>", methods=["GET", "POST"])
@@ -177,11 +209,14 @@ def new_visit(enterprise_id: int):
             return _saved(stored, [], False)
         if not form.validate():
             return _form_page(form, enterprise)
-        visit, issues, created = services.record_visit(enterprise, form.to_data(), current_user,
-                                                       prechecked=True)
+        visit, issues, created = services.record_visit(
+            enterprise, form.to_data(), current_user, prechecked=True,
+            same_day=form.same_day.data or "ask")
+    except services.SameDayVisit as exc:
+        return _form_page(form, enterprise, error=str(exc), earlier=exc.visit)
     except services.VisitError as exc:
         return _form_page(form, enterprise, error=str(exc))
-    return _saved(visit, issues, created)
+    return _saved(visit, issues, created, appended=visit.client_uuid != form.client_uuid.data)
 
 
 @bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])

@@ -14,9 +14,12 @@ import sys
 import weasyprint  # noqa: F401  (import before forking: shared, warm pages)
 from redis import Redis
 from rq import Queue, Worker
+from sqlalchemy.exc import SQLAlchemyError
 
 from crm import create_app
+from crm.extensions import db
 from crm.jobs import AppJob, set_worker_app
+from crm.meetings.packets.fonts import describe, missing_fonts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +35,13 @@ def main(argv: list[str] | None = None) -> int:
         print("REDIS_URL is not set: jobs run inline in the web process; no worker needed.",
               file=sys.stderr)
         return 2
+    missing = missing_fonts()
+    if missing:
+        # The packets would silently fall back to another typeface: say which font is
+        # missing and do not start (CRM_ALLOW_MISSING_FONTS=1 starts anyway).
+        print(describe(missing), file=sys.stderr)
+        if os.environ.get("CRM_ALLOW_MISSING_FONTS") != "1":
+            return 3
     set_worker_app(app)
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
     conn = Redis.from_url(url)
@@ -43,8 +53,13 @@ def main(argv: list[str] | None = None) -> int:
         from crm.scheduling import register_periodic_jobs
 
         register_periodic_jobs(queue)
-        # Packets requested while Redis was down wait without a job: queue them now.
-        requeue_pending(max_age_seconds=0)
+        # Packets requested while Redis was down wait without a job: queue them now
+        # (a database not yet migrated has none; the worker still starts).
+        try:
+            requeue_pending(max_age_seconds=0)
+        except SQLAlchemyError as exc:
+            db.session.rollback()
+            logging.getLogger(__name__).warning("waiting packets not checked: %s", exc)
     worker.work(burst=args.burst, with_scheduler=True)
     return 0
 

@@ -126,6 +126,18 @@ def bench_database(kind: str, url: str, scale: str, repeat: int, skip: set) -> d
         except subprocess.TimeoutExpired:
             out["packet"] = {"error": f"not finished after {limit} s"}
         print(f"  packet: {out['packet']}")
+        # The other meeting papers (issue 15), each in a child process of its own.
+        out["packets"] = {"joint": out["packet"]}
+        for kind in ("review", "minutes"):
+            try:
+                done = subprocess.run([sys.executable, str(ROOT / "bench/packet.py"), url,
+                                       kind], capture_output=True, text=True, cwd=ROOT,
+                                      timeout=limit)
+                out["packets"][kind] = json.loads(done.stdout.strip().splitlines()[-1]) \
+                    if done.returncode == 0 else {"error": done.stderr[-500:]}
+            except subprocess.TimeoutExpired:
+                out["packets"][kind] = {"error": f"not finished after {limit} s"}
+            print(f"  packet ({kind}): {out['packets'][kind]}")
     if "import" not in skip:
         import import_bench
 
@@ -183,6 +195,9 @@ def table(results: list[dict]) -> str:
             extra.append(f"- {k}: seed {r['seed_s']} s")
         if "packet" in r:
             extra.append(f"- {k}: monthly packet {r['packet']}")
+        for kind, result in (r.get("packets") or {}).items():
+            if kind != "joint":
+                extra.append(f"- {k}: {kind} packet {result}")
         if "import_5000" in r:
             extra.append(f"- {k}: import of 5,000 rows (s) {r['import_5000']}")
         if "gunicorn_visit_submits" in r:

@@ -57,7 +57,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     # Every module of the application imports this package: its parts are loaded when an
     # app is built, not when ``crm`` is imported.
-    from crm.auth import login, navigation
+    from crm.auth import isolation, login, navigation
     from crm.badges import GLOBALS
     from crm.core import http, templating, transactions
     from crm.core.views import bp as main_bp
@@ -75,6 +75,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     compress.init_app(app)
     login_manager.init_app(app)
     login.init_login(login_manager)
+    isolation.init_app(app)  # the bank's account managers see only their own pages
     app.session_interface = http.SessionInterface()
 
     # The blueprints (and through them every view) load here, for the same reason.
@@ -83,10 +84,13 @@ def create_app(config: type | dict | None = None) -> Flask:
     from crm.enterprises.views import bp as enterprises_bp
     import crm.dossier.views  # noqa: F401  (its pages join the enterprises blueprint first)
     from crm.issues.views import bp as issues_bp
+    from crm.financing.views import bp as financing_bp
     from crm.issues.views import rating_bp
     from crm.liaisons.views import bp as liaisons_bp
     from crm.meetings.views.packets import bp as briefings_bp
     from crm.meetings.views import bp as meetings_bp
+    from crm.taskforces.views import bp as taskforces_bp
+    from crm.channel.views import bp as channel_bp
 
     app.register_blueprint(main_bp)  # with the home redirect (crm.auth.navigation)
     app.register_blueprint(auth_bp)
@@ -94,9 +98,12 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.register_blueprint(enterprises_bp, url_prefix="/enterprises")
     app.register_blueprint(liaisons_bp, url_prefix="/visits")
     app.register_blueprint(issues_bp, url_prefix="/problems")
+    app.register_blueprint(financing_bp, url_prefix="/financing")
     app.register_blueprint(rating_bp)  # /r/<token>: short links for QR codes
     app.register_blueprint(meetings_bp, url_prefix="/meetings")
     app.register_blueprint(briefings_bp, url_prefix="/briefings")
+    app.register_blueprint(taskforces_bp, url_prefix="/taskforces")
+    app.register_blueprint(channel_bp)  # /c/<code>: the enterprise's own pages (企业码)
 
     http.init_app(app)
     templating.init_app(app)

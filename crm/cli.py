@@ -17,7 +17,9 @@ from crm.seed.county import DEMO_PASSWORD, DEMO_SIGNINS, populate
 from crm.enterprises.models import Enterprise
 from crm.extensions import db
 from crm.issues.reference import seed_reference_data
+from crm.financing.sweep import sweep as financing_sweep
 from crm.issues.sweep import sweep
+from crm.taskforces.sweep import sweep as taskforce_sweep
 from crm.seed import seed
 
 
@@ -120,6 +122,10 @@ def register_cli(app: Flask) -> None:
     def sweep_cmd():
         """Send due-soon and overdue notices (safe to run from cron at any interval)."""
         counts = sweep()
+        # The task forces' milestones and rhythm meetings (crm.taskforces.sweep).
+        counts.update(taskforce_sweep())
+        # The banks' answers to financing needs (crm.financing.sweep).
+        counts.update(financing_sweep())
         db.session.commit()
         click.echo("Deadline sweep: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
                                          or "nothing to send"))

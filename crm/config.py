@@ -97,6 +97,11 @@ class Config:
     # Seconds the earlier months' problem figures may be reused: writes that change them
     # invalidate them anyway (a write to a problem of those months); this bounds the rest.
     METRICS_HISTORY_SECONDS = int(os.environ.get("METRICS_HISTORY_SECONDS", "900"))
+    # Working days a bank has for each step of its answer to a financing need
+    # (crm/financing/deadlines.py): accept it, decide on credit, disburse the loan.
+    FINANCING_ACCEPT_DAYS = int(os.environ.get("FINANCING_ACCEPT_DAYS", "3"))
+    FINANCING_DECIDE_DAYS = int(os.environ.get("FINANCING_DECIDE_DAYS", "15"))
+    FINANCING_DISBURSE_DAYS = int(os.environ.get("FINANCING_DISBURSE_DAYS", "10"))
 
 
 class TestConfig(Config):

@@ -18,6 +18,15 @@ from crm.issues.models import (  # noqa: F401
     RatingToken,
     WorkdayOverride,
 )
+from crm.financing.models import (  # noqa: F401
+    BankResponse,
+    FinancingEvent,
+    FinancingNeed,
+    MatchInvite,
+    MatchOutcome,
+    MatchSession,
+    SupportCase,
+)
 from crm.liaisons.models import (  # noqa: F401
     Policy,
     Visit,
@@ -26,3 +35,20 @@ from crm.liaisons.models import (  # noqa: F401
     VisitPolicy,
 )
 from crm.meetings.models import AgendaItem, Briefing, Decision, Meeting, TypicalCase  # noqa: F401
+from crm.taskforces.models import (  # noqa: F401
+    Finding,
+    Inspection,
+    InspectionGroup,
+    InspectionScope,
+    Milestone,
+    MilestoneKind,
+    MilestoneNote,
+    Project,
+    RhythmMeeting,
+    TaskForce,
+)
+from crm.channel.models import ChannelPhoto, ChannelSubmission, RetiredCode  # noqa: F401,E402
+from crm.issues.appeals import Appeal  # noqa: F401,E402
+from crm.issues.case_groups import CaseGroup, CaseGroupMember, CaseGroupUpdate  # noqa: F401,E402
+from crm.issues.followups import FollowUp  # noqa: F401,E402
+from crm.meetings.bulletin import BulletinNote  # noqa: F401,E402

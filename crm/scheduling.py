@@ -9,6 +9,9 @@ log = logging.getLogger(__name__)
 # (dotted function path, interval in seconds). The deadline sweep registers here.
 PERIODIC: list[tuple[str, int]] = [
     ("crm.issues.sweep.periodic_sweep", 15 * 60),  # re-schedules itself after each run
+    ("crm.financing.sweep.periodic_sweep", 15 * 60),  # the banks' deadlines (issue 17)
+    ("crm.taskforces.sweep.periodic_sweep", 60 * 60),  # milestones, rhythm meetings
+    ("crm.meetings.bulletin.periodic_weekly", 60 * 60),  # Monday bulletin, 考核 督办 (issue 18)
 ]
 
 

@@ -5,9 +5,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from crm.auth import services
-from crm.auth.forms import ResetPasswordForm, UnitForm, UserForm
+from crm.auth.forms import ResetPasswordForm, UnitForm, UserForm, WebhookForm
 from crm.auth.models import Unit, User, UserRole
 from crm.auth.permissions import role_required
+from crm.core.webhooks import UnitWebhook, set_unit_webhook
 from crm.extensions import db
 
 bp = Blueprint("admin", __name__)
@@ -58,7 +59,8 @@ def user_edit(user_id: int):
             form.roles.errors.append(_("You cannot remove your own administrator role or "
                                        "deactivate yourself."))
         else:
-            data = {k: form.data[k] for k in ("display_name", "phone", "title", "roles", "is_active")}
+            data = {k: form.data[k] for k in ("display_name", "phone", "title", "protocol_order",
+                                              "roles", "is_active")}
             data["unit_id"] = form.unit_id.data or None
             services.update_user(user, data, current_user)
             flash(_("Changes to %(name)s saved.", name=user.username), "success")
@@ -100,9 +102,10 @@ def unit_form(unit_id: int | None = None):
     form = UnitForm(obj=unit, unit=unit)
     if form.validate_on_submit():
         data = {"name": form.name.data.strip(), "kind": form.kind.data,
-                "is_active": form.is_active.data}
+                "short_name": form.short_name.data, "is_active": form.is_active.data}
         if unit is None:
-            unit = services.create_unit(data["name"], data["kind"], current_user)
+            unit = services.create_unit(data["name"], data["kind"], current_user,
+                                        short_name=data["short_name"])
             services.update_unit(unit, {"is_active": data["is_active"]}, current_user)
         else:
             services.update_unit(unit, data, current_user)
@@ -111,6 +114,25 @@ def unit_form(unit_id: int | None = None):
     if unit_id and unit is None:
         abort(404)
     return render_template("admin/unit_form.html", form=form, unit=unit)
+
+
+@bp.route("/units/<int:unit_id>/webhook", methods=["GET", "POST"])
+@role_required("admin")
+def unit_webhook(unit_id: int):
+    """The unit's group-robot webhook (政务钉钉 / 企业微信): notices for the unit also go
+    to its group chat. The secret is never shown again once stored."""
+    unit = db.get_or_404(Unit, unit_id)
+    hook = db.session.get(UnitWebhook, unit.id)
+    form = WebhookForm(obj=hook if request.method == "GET" else None)
+    if request.method == "GET":
+        form.secret.data = ""
+    if form.validate_on_submit():
+        set_unit_webhook(unit, {"kind": form.kind.data, "url": form.url.data,
+                                         "secret": form.secret.data,
+                                         "is_active": form.is_active.data}, current_user)
+        flash(_("Group chat of %(name)s saved.", name=unit.name), "success")
+        return redirect(url_for("admin.unit_form", unit_id=unit.id))
+    return render_template("admin/unit_webhook.html", form=form, unit=unit, hook=hook)
 
 
 # The audit log page lives in its own module on this blueprint.

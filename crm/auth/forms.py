@@ -3,13 +3,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from wtforms import (
     BooleanField,
+    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.auth.models import UNIT_KINDS, Unit, User
@@ -55,6 +56,11 @@ class UserForm(BaseForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the name.")),
                                                        Length(max=64)])
     title = StringField(_l("Post"), validators=[Optional(), Length(max=64)])
+    protocol_order = IntegerField(
+        _l("Protocol order"), validators=[Optional(), NumberRange(
+            min=1, max=999, message=_l("Enter a whole number from 1 to 999."))],
+        description=_l("City leaders only: their place in the packets’ lists "
+                       "(1 = 市委书记, 2 = 市长 …)."))
     phone = StringField(_l("Phone"), validators=[Optional(), Regexp(PHONE_RE, message=PHONE_MESSAGE)])
     unit_id = SelectField(_l("Unit"), coerce=int)
     roles = MultiCheckboxField(_l("Roles"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
@@ -98,7 +104,10 @@ class UnitForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the unit's name.")),
                                                Length(max=100)])
     kind = SelectField(_l("Kind"), choices=[("town", _l("Town office")),
-                                            ("department", _l("Department"))])
+                                            ("department", _l("Department")),
+                                            ("bank", _l("Bank"))])
+    short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=20)],
+                             description=_l("Printed in charts and narrow tables, e.g. 人社局."))
     is_active = BooleanField(_l("Active"), default=True)
 
     def __init__(self, *args, unit: Unit | None = None, **kwargs):
@@ -115,3 +124,26 @@ class UnitForm(BaseForm):
             q = q.where(Unit.id != self._unit.id)
         if db.session.scalar(q):
             raise ValidationError(_l("A unit with this name exists already."))
+
+
+class WebhookForm(BaseForm):
+    """A unit's group-robot webhook (政务钉钉 or 企业微信); an empty URL removes it."""
+
+    kind = SelectField(_l("Group chat"), choices=[("dingtalk", _l("DingTalk (政务钉钉) robot")),
+                                                   ("wecom", _l("WeCom (企业微信) robot"))])
+    url = StringField(_l("Webhook address"), validators=[Optional(), Length(max=500)],
+                      description=_l("The robot's address as the group settings show it, "
+                                     "starting with https://. Leave empty to send nothing."))
+    secret = StringField(_l("Signing secret (DingTalk 加签)"),
+                         validators=[Optional(), Length(max=200)],
+                         description=_l("DingTalk only: the SEC… secret of the robot's "
+                                        "加签 setting. Leave empty to keep the one stored."))
+    is_active = BooleanField(_l("Send notices to this group"), default=True)
+
+    def validate_url(self, field):
+        """An http(s) address without spaces."""
+        value = (field.data or "").strip()
+        field.data = value
+        if value and (not value.lower().startswith(("https://", "http://"))
+                      or any(c.isspace() for c in value)):
+            raise ValidationError(_l("Enter the robot's address, starting with https://."))

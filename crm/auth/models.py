@@ -13,26 +13,35 @@ from crm.auth.roles import ALL_SEEING, Role
 from crm.core.timeutil import utcnow
 from crm.extensions import db
 
-UNIT_KINDS = ("town", "department")
+UNIT_KINDS = ("town", "department", "bank")
 
 
 class Unit(db.Model):
-    """A town office (镇办) or a department (部门)."""
+    """A town office (镇办), a department (部门) or a bank (银行, whose account managers
+    answer the financing needs pushed to it)."""
 
     __tablename__ = "units"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(20), index=True)
+    # The short name printed where the full one does not fit (chart labels, packet
+    # tables): 人社局, 发改局. Set by the admin; ``label`` falls back to the name.
+    short_name: Mapped[Optional[str]] = mapped_column(String(20))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     users: Mapped[list["User"]] = relationship(back_populates="unit", lazy="raise_on_sql")
 
-    __table_args__ = (CheckConstraint("kind IN ('town', 'department')", name="kind"),)
+    __table_args__ = (CheckConstraint("kind IN ('town', 'department', 'bank')", name="kind"),)
 
     def __repr__(self) -> str:
         return f"<Unit {self.name}>"
+
+    @property
+    def label(self) -> str:
+        """The short name when the admin set one, else the full name."""
+        return self.short_name or self.name
 
 
 class UserRole(db.Model):
@@ -47,7 +56,8 @@ class UserRole(db.Model):
 
     __table_args__ = (
         CheckConstraint(
-            "role IN ('commissioner', 'leader', 'handler', 'coordinator', 'admin')", name="role"
+            "role IN ('commissioner', 'leader', 'handler', 'coordinator', 'admin', 'bank')",
+            name="role"
         ),
     )
 
@@ -62,6 +72,9 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(64))
     phone: Mapped[Optional[str]] = mapped_column(String(20))
     title: Mapped[Optional[str]] = mapped_column(String(64))  # 职务, e.g. 副市长
+    # A city leader's place in protocol order (市委书记 1, 市长 2 …), set by the admin;
+    # packets list leaders by it (then by name), leaders without one last.
+    protocol_order: Mapped[Optional[int]]
     unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     is_active: Mapped[bool] = mapped_column(default=True)

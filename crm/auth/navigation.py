@@ -18,6 +18,7 @@ HOME_ENDPOINTS = {
     Role.COMMISSIONER: "liaisons.my_week",
     Role.HANDLER: "issues.inbox",
     Role.ADMIN: "admin.users",
+    Role.BANK: "financing.queue",
 }
 
 # (label, endpoint, roles that see it). The first matching item is the home.
@@ -29,10 +30,14 @@ NAV = [
     (_l("Triage"), "issues.triage", {Role.COORDINATOR}),
     (_l("Enterprises"), "enterprises.index", {Role.COORDINATOR, Role.ADMIN, Role.LEADER,
                                               Role.COMMISSIONER}),
-    (_l("Problems"), "issues.index", set(Role)),
-    (_l("Visit records"), "liaisons.index", {Role.COORDINATOR, Role.LEADER}),
+    (_l("Problems"), "issues.index", set(Role) - {Role.BANK}),
+    (_l("Visit records"), "liaisons.index", {Role.COORDINATOR, Role.LEADER, Role.COMMISSIONER}),
     (_l("Policy catalogue"), "liaisons.policies", {Role.COORDINATOR}),
     (_l("Meetings"), "meetings.index", {Role.COORDINATOR, Role.LEADER}),
+    (_l("Task forces"), "taskforces.index", {Role.COORDINATOR, Role.LEADER, Role.HANDLER,
+                                             Role.COMMISSIONER, Role.ADMIN}),
+    (_l("Financing"), "financing.index", {Role.COORDINATOR}),
+    (_l("Recommendation list"), "financing.queue", {Role.BANK}),
     (_l("Administration"), "admin.users", {Role.ADMIN}),
 ]
 

@@ -89,7 +89,8 @@ def authenticate(username: str, password: str) -> User:
     return user
 
 
-USER_FIELDS = ("username", "display_name", "phone", "title", "unit_id", "is_active", "locale")
+USER_FIELDS = ("username", "display_name", "phone", "title", "protocol_order", "unit_id",
+               "is_active", "locale")
 
 
 def _user_snapshot(user: User) -> dict:
@@ -105,6 +106,7 @@ def create_user(data: dict, actor) -> User:
         display_name=data["display_name"].strip(),
         phone=data.get("phone") or None,
         title=data.get("title") or None,
+        protocol_order=data.get("protocol_order"),
         unit_id=data.get("unit_id") or None,
         is_active=data.get("is_active", True),
     )
@@ -123,7 +125,7 @@ def update_user(user: User, data: dict, actor) -> User:
     Deactivation ends the user's sessions.
     """
     before = _user_snapshot(user)
-    for field in ("display_name", "phone", "title", "unit_id", "is_active"):
+    for field in ("display_name", "phone", "title", "protocol_order", "unit_id", "is_active"):
         if field in data:
             value = data[field]
             setattr(user, field, value if value != "" else None)
@@ -148,24 +150,30 @@ def reset_password(user: User, password: str, actor) -> None:
     audit.record(actor, "reset_password", user, summary=f"重置密码 {user.username}")
 
 
-def create_unit(name: str, kind: str, actor) -> Unit:
+UNIT_FIELDS = ("name", "short_name", "kind", "is_active")
+
+
+def create_unit(name: str, kind: str, actor, short_name: str | None = None) -> Unit:
     """Add a unit; audited."""
-    unit = Unit(name=name.strip(), kind=kind)
+    unit = Unit(name=name.strip(), kind=kind, short_name=(short_name or "").strip() or None)
     db.session.add(unit)
     db.session.flush()
-    audit.record(actor, "create", unit, after=audit.snapshot(unit, ("name", "kind", "is_active")),
+    audit.record(actor, "create", unit, after=audit.snapshot(unit, UNIT_FIELDS),
                  summary=f"创建单位 {unit.name}")
     return unit
 
 
 def update_unit(unit: Unit, data: dict, actor) -> Unit:
-    """Rename, re-kind or (de)activate a unit; audited."""
-    before = audit.snapshot(unit, ("name", "kind", "is_active"))
-    for field in ("name", "kind", "is_active"):
+    """Rename, re-kind, shorten or (de)activate a unit; audited."""
+    before = audit.snapshot(unit, UNIT_FIELDS)
+    for field in UNIT_FIELDS:
         if field in data:
-            setattr(unit, field, data[field])
+            value = data[field]
+            if field == "short_name":
+                value = (value or "").strip() or None
+            setattr(unit, field, value)
     db.session.flush()
-    b, a = audit.diff(before, audit.snapshot(unit, ("name", "kind", "is_active")))
+    b, a = audit.diff(before, audit.snapshot(unit, UNIT_FIELDS))
     if a:
         audit.record(actor, "update", unit, before=b, after=a, summary=f"修改单位 {unit.name}")
     return unit

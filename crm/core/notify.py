@@ -1,4 +1,7 @@
-"""Creating in-app notifications. Idempotent when a ``dedupe_key`` is given."""
+"""Creating in-app notifications. Idempotent when a ``dedupe_key`` is given.
+
+Notices for a unit can also go to the unit's group chat (政务钉钉 / 企业微信 robot):
+``notify_unit`` (``crm.core.webhooks``)."""
 from __future__ import annotations
 
 from typing import Iterable
@@ -6,7 +9,10 @@ from typing import Iterable
 from sqlalchemy import select
 
 from crm.core.models import Notification
+from crm.core.webhooks import notify_unit
 from crm.extensions import db
+
+__all__ = ["notify", "notify_unit", "unread_count"]
 
 
 def notify(

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from crm.auth.models import User
 from crm.core.timeutil import utcnow
@@ -80,9 +80,11 @@ def enterprise_page(user, ent: Enterprise, now: datetime | None = None) -> Enter
     current = [a for a in assignments if a.end_date is None]
     past = [a for a in assignments if a.end_date is not None]
     visits = list(db.session.scalars(
-        select(Visit).options(joinedload(Visit.author).lazyload(User.role_rows))
+        select(Visit).options(joinedload(Visit.author).lazyload(User.role_rows),
+                              # in the same statement: the page's budget is 12
+                              joinedload(Visit.flags))
         .where(Visit.enterprise_id == ent.id, visit_permissions.visibility(user))
-        .order_by(Visit.visit_date.desc(), Visit.id.desc()).limit(RECENT_VISITS)))
+        .order_by(Visit.visit_date.desc(), Visit.id.desc()).limit(RECENT_VISITS)).unique())
     closed = list(db.session.scalars(
         select(Issue).options(joinedload(Issue.lead_unit))
         .where(Issue.enterprise_id == ent.id, Issue.state.in_(("resolved", "closed")),
@@ -162,7 +164,9 @@ def portfolio(leader, now: datetime | None = None, today: date | None = None
         Visit, ids, (Visit.visit_date.desc(), Visit.id.desc()),
         options=(load_only(Visit.id, Visit.enterprise_id, Visit.visit_date, Visit.author_id),
                  joinedload(Visit.author).load_only(User.id, User.display_name)
-                 .lazyload(User.role_rows)))
+                 .lazyload(User.role_rows),
+                 # the health flags seen on the last visit show on the card
+                 selectinload(Visit.flags)))
     monday, _sunday = week_bounds(today)
     for eid, visit in visits.items():
         cards[eid].last_visit = visit

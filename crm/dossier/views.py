@@ -16,6 +16,7 @@ from crm.auth.permissions import role_required
 from crm.core.downloads import XLSX_MIME, send_download
 from crm.core.timeutil import local_today, utcnow
 from crm.dossier import pages, queries
+from crm.dossier import support  # noqa: F401  (the page's 政银企 card, a template global)
 from crm.enterprises import exporter, history
 from crm.enterprises import queries as registry
 from crm.enterprises.assignments import absences_of, is_away

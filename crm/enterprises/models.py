@@ -2,6 +2,7 @@
 leaders' away periods), and import batches."""
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Optional
@@ -60,6 +61,11 @@ ASSIGNMENT_ROLES = {
 }
 
 
+def new_channel_code() -> str:
+    """A long random code for an enterprise's own pages (192 bits, URL-safe)."""
+    return secrets.token_urlsafe(24)
+
+
 class Enterprise(db.Model):
     """An enterprise in the registry."""
 
@@ -85,6 +91,11 @@ class Enterprise(db.Model):
     # Search keys kept in step with ``name`` by the service layer (pypinyin).
     name_pinyin: Mapped[str] = mapped_column(String(600), default="", index=True)
     name_initials: Mapped[str] = mapped_column(String(200), default="", index=True)
+    # The enterprise's own code (企业码): the key of its public pages, printed as a QR
+    # code on its card. Rotated by a coordinator (crm.channel.services); a new
+    # enterprise gets one at once.
+    channel_code: Mapped[Optional[str]] = mapped_column(
+        String(64), unique=True, default=new_channel_code, info={"per_row": True})
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)

@@ -2,6 +2,7 @@
 the workflow, which names the field; the forms only parse types and lengths."""
 from __future__ import annotations
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import (
@@ -16,6 +17,7 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -30,6 +32,7 @@ from crm.core.forms import BaseForm
 from crm.extensions import db
 from crm.issues.actions import ACTIONS, RATING_LABELS
 from crm.issues.models import LEVELS, Category
+from crm.issues.notices import NOTICE_LOCALE
 
 DATE_MESSAGE = _l("Enter a date such as 2026-03-02.")
 
@@ -194,17 +197,59 @@ class RateForm(ActionForm):
         return {"text": self.text.data, "rating": self.rating.data, "contact": self.contact.data}
 
 
+# Why an enterprise is not satisfied: one tap each on the public rating page (a rating of
+# 1–2 needs at least one of them or a written reason, so the unit learns what to fix).
+RATING_REASONS = {
+    "slow": _l("It took too long"),
+    "unsolved": _l("The problem is not really solved"),
+    "passed_on": _l("We were passed from office to office"),
+    "no_contact": _l("Nobody kept us informed"),
+    "attitude": _l("Unfriendly or impatient"),
+    "burden": _l("It cost us extra money or paperwork"),
+}
+LOW_RATING = 2  # this rating and below need a reason
+
+
 class PublicRateForm(BaseForm):
     """The enterprise's own rating through its one-time link."""
 
     rating = RatingField(_l("How satisfied are you with how the problem was handled?"),
                         validators=[InputRequired(_l("Choose a rating from 1 to 5."))])
+    reasons = SelectMultipleField(
+        _l("What was not good? (tap all that apply)"), choices=list(RATING_REASONS.items()),
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        validate_choice=False)
     text = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
     contact = StringField(_l("Your name (optional)"), validators=[Optional(), Length(max=64)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.rating.choices = rating_choices()
+
+    def is_low(self) -> bool:
+        """A rating of 1 or 2 was chosen."""
+        return str(self.rating.data or "") in {str(n) for n in range(1, LOW_RATING + 1)}
+
+    def validate(self, extra_validators=None) -> bool:
+        """A rating of 1–2 needs a reason: one tapped or a few words written."""
+        ok = super().validate(extra_validators)
+        self.reasons.data = [r for r in (self.reasons.data or []) if r in RATING_REASONS]
+        if ok and self.is_low() and not self.reasons.data and len(
+                (self.text.data or "").strip()) < 2:
+            self.reasons.errors = [_l("Tell the unit what was not good: tap a reason or "
+                                      "write a few words.")]
+            ok = False
+        return ok
+
+    def comment(self) -> str | None:
+        """The stored comment: the reasons tapped (in Chinese, for the unit) and the text."""
+        text = (self.text.data or "").strip()
+        if not self.reasons.data:
+            return text or None
+        with force_locale(NOTICE_LOCALE):
+            chosen = str(_l("Reasons: %(reasons)s.", reasons=str(_l(", ")).join(
+                str(RATING_REASONS[r]) for r in self.reasons.data)))
+        return f"{chosen}\n{text}" if text else chosen
 
 
 # Which form each action with more than a text uses.

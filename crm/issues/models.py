@@ -40,7 +40,9 @@ CLOCK_STATES = ("dispatched", "returned", "in_progress", "reopened")
 CLOCK_SQL = "state IN ('dispatched', 'returned', 'in_progress', 'reopened')"
 LEVELS = {"consult": _l("Consultation"), "ordinary": _l("Ordinary"), "complex": _l("Complex")}
 SOURCES = {"visit": _l("Raised in a visit"), "direct": _l("Raised directly"),
-           "decision": _l("Meeting decision")}
+           "decision": _l("Meeting decision"),
+           # 企业自提: raised by the enterprise itself through its code (crm.channel)
+           "enterprise": _l("Raised by the enterprise itself")}
 RATING_CHANNELS = {"self": _l("By the enterprise itself"), "recorded": _l("Recorded by a cadre")}
 LIGHTS = {"green": _l("On track"), "yellow": _l("Due soon"), "red": _l("Overdue")}
 
@@ -232,7 +234,8 @@ class Issue(db.Model):
             name="state",
         ),
         CheckConstraint("level IN ('consult', 'ordinary', 'complex')", name="level"),
-        CheckConstraint("source IN ('visit', 'direct', 'decision')", name="source"),
+        CheckConstraint("source IN ('visit', 'direct', 'decision', 'enterprise')",
+                        name="source"),
         CheckConstraint(
             "enterprise_id IS NOT NULL OR source = 'decision'", name="enterprise_required"
         ),

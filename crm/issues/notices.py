@@ -21,7 +21,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from crm.auth.models import User, UserRole
-from crm.core.notify import notify
+from crm.core.notify import notify, notify_unit
 from crm.core.timeutil import local_today, to_local
 from crm.enterprises.assignments import leader_recipients_by_enterprise
 from crm.enterprises.models import Assignment
@@ -191,4 +191,6 @@ def send(issue, notices: Iterable[Notice], *, key: str, exclude: set[int] | None
         ids = (audience.resolve(issue, n.audiences) | n.extra_user_ids) - (exclude or set())
         added += notify(ids, n.kind, n.text, link=issue_link(issue), issue_id=issue.id,
                         dedupe_key=f"{key}:{n.kind}"[:120])
+        if "unit" in n.audiences:  # also to the lead unit's group chat, when it has a robot
+            notify_unit(issue.lead_unit_id, n.text, link=issue_link(issue))
     return added

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, exists, literal, or_, true
 
+from crm.issues.appeals import upheld_rating
 from crm.issues.models import OPEN_STATES, Issue, IssueEvent
 
 RESOLVED_STATES = ("resolved", "closed")
@@ -90,8 +91,10 @@ def handled_in(start, end):
 
 
 def rated_in(start, end):
-    """Problems whose (latest) rating was given in the range."""
-    return and_(in_range(Issue.rated_at, start, end), Issue.rating.is_not(None))
+    """Problems whose (latest) rating was given in the range — unless a unit's appeal
+    against that rating was upheld (``crm.issues.appeals``): it no longer counts."""
+    return and_(in_range(Issue.rated_at, start, end), Issue.rating.is_not(None),
+                ~upheld_rating())
 
 
 def supervised_in(start, end):

@@ -81,6 +81,10 @@ ACTION_LABELS = {
     **{a.name: a.label for a in ACTIONS},
     "rating_link": _l("Rating link issued"),
     "coop_reply": _l("Cooperation opinion"),
+    "follow_up": _l("Follow-up call"),
+    "appeal": _l("Appeal against the rating"),
+    "appeal_decided": _l("Appeal decided"),
+    "case_group": _l("Case group"),
 }
 
 

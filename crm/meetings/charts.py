@@ -22,12 +22,13 @@ def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _svg(width: int, height: int, title: str, body: list[str], testid: str | None) -> Markup:
+def _svg(width: int, height: int, title: str, body: list[str], testid: str | None,
+         font: str = FONT) -> Markup:
     attrs = f' data-testid="{escape(testid)}"' if testid else ""
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-label="{escape(title)}" '
-        f'font-family="{FONT}" style="font-family: \'{FONT}\', sans-serif; max-width: {width}px"'
+        f'font-family="{font}" style="font-family: \'{font}\', sans-serif; max-width: {width}px"'
         f'{attrs}><title>{escape(title)}</title>{"".join(body)}</svg>'
     )
 
@@ -35,7 +36,7 @@ def _svg(width: int, height: int, title: str, body: list[str], testid: str | Non
 def bar_chart(items: Sequence[tuple[str, float]], *, title: str, width: int = 360,
               bar_height: int = 18, color: str = PALETTE[2],
               value_format: Callable[[float], str] = lambda v: _num(v),
-              testid: str | None = None) -> Markup:
+              testid: str | None = None, font: str = FONT) -> Markup:
     """Horizontal bars, one per ``(label, value)``, labels on the left (reads well on a
     phone and needs no rotated text). Returns safe SVG markup."""
     label_w, value_w, gap = min(120, width // 3), 44, 6
@@ -56,12 +57,13 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str, width: int = 36
             f'font-size="12" fill="#495057">{escape(value_format(value))}</text>'
         )
     height = max(len(items) * (bar_height + gap) - gap, bar_height)
-    return _svg(width, height, title, body, testid)
+    return _svg(width, height, title, body, testid, font)
 
 
 def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], *,
                title: str, width: int = 360, height: int = 180,
-               colors: Sequence[str] = PALETTE, testid: str | None = None) -> Markup:
+               colors: Sequence[str] = PALETTE, testid: str | None = None,
+               font: str = FONT) -> Markup:
     """Month-over-month lines: ``labels`` on the x axis, one line per
     ``(name, values)`` with a legend and the value at each point."""
     left, right, top_pad, legend_h, axis_h = 28, 12, 14, 18, 20
@@ -97,7 +99,7 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float
         body.append(f'<rect x="{lx}" y="2" width="12" height="12" fill="{color}" rx="2"/>'
                     f'<text x="{lx + 16}" y="12" font-size="12" fill="#212529">'
                     f'{escape(name)}</text>')
-    return _svg(width, height, title, body, testid)
+    return _svg(width, height, title, body, testid, font)
 
 
 # Red units drawn in the bar chart (the full list is in the table beside it).
@@ -122,3 +124,95 @@ def month_charts(snapshot) -> dict:
         )
     return charts
 
+
+
+# ----------------------------------------------------------------- packet charts
+# In the packets each chart is a <figure> with its title and unit above it, drawn at
+# the width of the type area (156 mm ≈ 590 px) with the units' short names.
+PACKET_WIDTH = 620
+# The packets' body face (one font fewer for the worker to load and embed).
+PACKET_FONT = "Noto Serif CJK SC"
+
+
+def figure(title: str, unit: str, svg: Markup) -> dict:
+    """A packet chart: its title, its unit (件, %, 次) and the SVG."""
+    return {"title": title, "unit": unit, "svg": svg}
+
+
+def packet_month_charts(snapshot, labels: dict) -> list[dict]:
+    """The monthly packet's charts: the trend of received and resolved problems, and
+    the overdue problems per lead unit (short names, ``labels``: unit id → label)."""
+    trend = snapshot.overview.trend
+    charts = [figure(
+        _("Problems received and resolved by month"), _("Unit: problems"),
+        line_chart([format_date(t.period.start, "MMM") for t in trend],
+                   [(_("Received"), [t.dispatched for t in trend]),
+                    (_("Resolved"), [t.resolved for t in trend])],
+                   title=_("Problems received and resolved by month"),
+                   width=PACKET_WIDTH, height=220, testid="chart-trend", font=PACKET_FONT))]
+    if snapshot.red_units:
+        charts.append(figure(
+            _("Overdue problems per lead unit"), _("Unit: problems"),
+            bar_chart([(labels.get(u.key) or u.label or _("No lead unit"), u.count)
+                       for u in snapshot.red_units[:CHART_UNITS]],
+                      title=_("Overdue problems per lead unit"), width=PACKET_WIDTH,
+                      testid="chart-red", font=PACKET_FONT)))
+    return charts
+
+
+def unit_charts(units, labels: dict, *, limit: int = 15) -> list[dict]:
+    """Per lead unit: problems resolved, and the on-time rate (units with a
+    resolution), short names, the most first."""
+    named = [u for u in units if u.key is not None]
+    by_resolved = sorted(named, key=lambda u: (-u.resolved, labels.get(u.key) or ""))[:limit]
+    charts = [figure(_("Problems resolved per lead unit"), _("Unit: problems"),
+                     bar_chart([(labels.get(u.key) or u.label, u.resolved)
+                                for u in by_resolved],
+                               title=_("Problems resolved per lead unit"),
+                               width=PACKET_WIDTH, color=PALETTE[1],
+                               testid="chart-unit-resolved", font=PACKET_FONT))]
+    rated = sorted((u for u in named if u.on_time_rate is not None),
+                   key=lambda u: (-u.on_time_rate, labels.get(u.key) or ""))[:limit]
+    if rated:
+        charts.append(figure(_("On-time rate per lead unit"), _("Unit: %"),
+                             bar_chart([(labels.get(u.key) or u.label,
+                                         round(u.on_time_rate * 100, 1)) for u in rated],
+                                       title=_("On-time rate per lead unit"),
+                                       width=PACKET_WIDTH, color=PALETTE[0],
+                                       testid="chart-unit-on-time", font=PACKET_FONT)))
+    return charts
+
+
+def months_chart(months: list[tuple[str, object]]) -> dict:
+    """The quarter's three months: problems raised, received and resolved, with the
+    on-time rate, as lines."""
+    labels = [label for label, _f in months]
+    return figure(_("The quarter's months: problems raised, received and resolved"),
+                  _("Unit: problems"),
+                  line_chart(labels, [(_("Raised"), [f.raised for _l, f in months]),
+                                      (_("Received"), [f.dispatched for _l, f in months]),
+                                      (_("Resolved"), [f.resolved for _l, f in months])],
+                             title=_("The quarter's months: problems raised, received and "
+                                     "resolved"), width=PACKET_WIDTH, height=220,
+                             testid="chart-months", font=PACKET_FONT))
+
+
+def comparison_chart(rows: list[tuple[str, object]]) -> dict:
+    """This quarter, the previous one and the same quarter last year side by side."""
+    items = []
+    for label, f in rows:
+        items.append((f"{label}·{_('Raised')}", f.raised))
+        items.append((f"{label}·{_('Resolved')}", f.resolved))
+    return figure(_("This quarter against the previous quarter and last year"),
+                  _("Unit: problems"),
+                  bar_chart(items, title=_("This quarter against the previous quarter and "
+                                           "last year"), width=PACKET_WIDTH,
+                            color=PALETTE[0], testid="chart-comparison", font=PACKET_FONT))
+
+
+def coverage_chart(rows: list[tuple[str, float]]) -> dict:
+    """Visit coverage per commissioner (%), the highest first."""
+    return figure(_("Visit coverage per commissioner"), _("Unit: %"),
+                  bar_chart(rows, title=_("Visit coverage per commissioner"),
+                            width=PACKET_WIDTH, color=PALETTE[4], bar_height=14,
+                            testid="chart-coverage", font=PACKET_FONT))

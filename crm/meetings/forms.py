@@ -10,12 +10,13 @@ from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
+    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from crm.auth.models import Unit
 from crm.core.forms import BaseForm, LocalDateTimeField
@@ -114,7 +115,96 @@ class MeetingEditForm(BaseForm):
                                                  Length(max=200)])
     starts_at = LocalDateTimeField(_l("Time"), validators=[Optional()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
-    attendees = TextAreaField(_l("Attendees"), validators=[Optional(), Length(max=4000)])
+    chair = StringField(_l("Chair"), validators=[Optional(), Length(max=100)],
+                        description=_l("e.g. 马思远（市委副书记、市长）"))
+    copies = IntegerField(_l("Copies printed"), validators=[Optional(), NumberRange(
+        min=1, max=9999, message=_l("Enter a whole number from 1 to 9999."))],
+        description=_l("Printed in the issuing block: 共印 N 份."))
+    attendees = TextAreaField(_l("Other attendees"), validators=[Optional(), Length(max=4000)],
+                              description=_l("Anyone not listed under attendance below."))
+
+
+ATTENDANCE_CHOICES = [("", _l("— not listed —")), ("present", _l("Present")),
+                      ("attending", _l("Sitting in")), ("absent", _l("Excused"))]
+
+
+class AttendanceForm(BaseForm):
+    """Who is at the meeting: one choice per city leader (in protocol order) and per
+    member unit. Built for the leaders and units of the day (``build``)."""
+
+    leader_ids: list[int] = []
+    unit_ids: list[int] = []
+
+    @classmethod
+    def build(cls, leaders, units, current: dict | None = None, formdata=None):
+        """A form with a ``leader_<id>`` field per leader and a ``unit_<id>`` field per
+        unit; ``current`` maps those names to the stored roles."""
+        fields = {}
+        for user in leaders:
+            label = user.display_name + (f"（{user.title}）" if user.title else "")
+            fields[f"leader_{user.id}"] = SelectField(label, choices=ATTENDANCE_CHOICES,
+                                                      default="")
+        for unit in units:
+            fields[f"unit_{unit.id}"] = SelectField(unit.name, choices=ATTENDANCE_CHOICES,
+                                                    default="")
+        form_class = type("BuiltAttendanceForm", (cls,), fields)
+        form_class.leader_ids = [u.id for u in leaders]
+        form_class.unit_ids = [u.id for u in units]
+        if formdata is None:
+            return form_class(formdata=None, data=current or {})
+        return form_class(formdata=formdata)
+
+    def leader_fields(self):
+        return [self[f"leader_{i}"] for i in self.leader_ids]
+
+    def unit_fields(self):
+        return [self[f"unit_{i}"] for i in self.unit_ids]
+
+    def roles(self) -> tuple[dict, dict]:
+        """(user id → role or None, unit id → role or None) as chosen."""
+        return ({i: self[f"leader_{i}"].data or None for i in self.leader_ids},
+                {i: self[f"unit_{i}"].data or None for i in self.unit_ids})
+
+
+class AgendaItemForm(BaseForm):
+    """The question put to the meeting, the presenting unit and the minutes allotted."""
+
+    question = TextAreaField(_l("What the meeting is asked to decide"),
+                             validators=[Optional(), Length(max=4000)])
+    presenting_unit_id = SelectField(_l("Presenting unit"), coerce=int, validate_choice=False,
+                                     default=0)
+    minutes_allotted = IntegerField(_l("Minutes allotted"), validators=[
+        Optional(), NumberRange(min=1, max=240,
+                                message=_l("Enter the minutes, from 1 to 240."))])
+
+    def __init__(self, *args, units=None, **kwargs):
+        """``units``: the active units when the page has them already."""
+        super().__init__(*args, **kwargs)
+        self.presenting_unit_id.choices = _unit_choices(_l("— the lead unit —"), units)
+
+    def validate_presenting_unit_id(self, field):
+        if field.data and field.data not in {v for v, _label in field.choices}:
+            raise ValidationError(_l("Choose the presenting unit from the list."))
+
+
+class AnalysisForm(BaseForm):
+    """The packet's 存在问题 and 下步工作 paragraphs (a generated draft to edit)."""
+
+    problems_text = TextAreaField(_l("Problems found"),
+                                  validators=[Optional(), Length(max=20000)])
+    next_steps_text = TextAreaField(_l("Next steps"),
+                                    validators=[Optional(), Length(max=20000)])
+
+
+def active_units() -> list[Unit]:
+    """The active units, town offices first, by name (one query)."""
+    return db.session.scalars(select(Unit).where(Unit.is_active)
+                              .order_by(Unit.kind, Unit.name)).all()
+
+
+def _unit_choices(empty_label, units=None):
+    units = active_units() if units is None else units
+    return [(0, empty_label)] + [(u.id, u.name) for u in units]
 
 
 class MinutesForm(BaseForm):
@@ -142,11 +232,6 @@ class ProposalForm(BaseForm):
         return True
 
 
-class QuestionForm(BaseForm):
-    question = TextAreaField(_l("What the meeting is asked to decide"),
-                             validators=[Optional(), Length(max=4000)])
-
-
 class TypicalCaseForm(BaseForm):
     issue_number = StringField(_l("Problem number"), validators=[
         DataRequired(_l("Enter the problem number, e.g. 2026-0137.")), Length(max=12)])
@@ -159,11 +244,10 @@ class DecisionForm(BaseForm):
     unit_id = SelectField(_l("Responsible unit"), coerce=int, validate_choice=False)
     due_date = DateField(_l("Deadline"), validators=[InputRequired(_l("Enter a deadline."))])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, units=None, **kwargs):
+        """``units``: the active units when the page has them already."""
         super().__init__(*args, **kwargs)
-        units = db.session.scalars(select(Unit).where(Unit.is_active)
-                                   .order_by(Unit.kind, Unit.name))
-        self.unit_id.choices = [(0, _l("— choose —"))] + [(u.id, u.name) for u in units]
+        self.unit_id.choices = _unit_choices(_l("— choose —"), units)
 
     def validate_unit_id(self, field):
         if field.data not in {value for value, _label in field.choices if value}:

@@ -17,13 +17,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from crm.core.timeutil import utcnow
-from crm.meetings.packets.kinds import ALL_KINDS, KEYED_KINDS, LEADER_KINDS, MEETING_KINDS
+from crm.meetings.packets.kinds import ALL_KINDS, KEYED_KINDS, LEADER_KINDS
+from crm.meetings.packets.kinds import MEETING_KINDS as MEETING_PACKET_KINDS
 from crm.extensions import db
 
 MEETING_KINDS = {
     "joint": _l("Monthly joint meeting"),
     "review": _l("Quarterly review meeting"),
     "special": _l("Special meeting"),
+    "taskforce": _l("Task force meeting"),  # a 专班's rhythm meeting (crm.taskforces)
 }
 MEETING_STATES = {
     "planning": _l("Planning"),
@@ -31,10 +33,20 @@ MEETING_STATES = {
     "held": _l("Held"),
     "minuted": _l("Minutes done"),
 }
+# Who is at a meeting (出席), sits in (列席) or sent apologies (请假).
+ATTENDANCE = {
+    "present": _l("Present"),
+    "attending": _l("Sitting in"),
+    "absent": _l("Excused"),
+}
+# Document number series (文号) and their organ abbreviations: 联席办〔2026〕12号 for the
+# meeting packets, 联席办纪〔2026〕3号 for the minutes; numbered per series and year.
+DOCUMENT_SERIES = {"packet": "联席办", "minutes": "联席办纪"}
 BRIEFING_KINDS = {
     "joint": _l("Monthly joint meeting packet"),
     "review": _l("Quarterly review packet"),
     "portfolio": _l("Leader portfolio"),
+    "minutes": _l("Minutes"),
 }
 BRIEFING_STATES = {
     "pending": _l("Queued"),
@@ -60,6 +72,12 @@ class Meeting(db.Model):
     attendees: Mapped[Optional[str]] = mapped_column(Text)
     minutes: Mapped[Optional[str]] = mapped_column(Text)
     review_remarks: Mapped[Optional[str]] = mapped_column(Text)
+    # The official-document parts of the packets (issue 15): who chairs, how many copies
+    # are printed (共印 N 份), and the coordinator's 存在问题 / 下步工作 paragraphs.
+    chair: Mapped[Optional[str]] = mapped_column(String(100))
+    copies: Mapped[Optional[int]]
+    problems_text: Mapped[Optional[str]] = mapped_column(Text)
+    next_steps_text: Mapped[Optional[str]] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(10), default="planning", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
@@ -73,14 +91,73 @@ class Meeting(db.Model):
         back_populates="meeting", order_by="Decision.position", lazy="raise_on_sql",
         cascade="all, delete-orphan",
     )
+    attendance: Mapped[list["MeetingAttendee"]] = relationship(
+        back_populates="meeting", lazy="raise_on_sql", cascade="all, delete-orphan",
+    )
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        CheckConstraint("kind IN ('joint', 'review', 'special')", name="kind"),
+        CheckConstraint("kind IN ('joint', 'review', 'special', 'taskforce')", name="kind"),
         CheckConstraint("state IN ('planning', 'issued', 'held', 'minuted')", name="state"),
         CheckConstraint("period_end >= period_start", name="period"),
+        CheckConstraint("copies IS NULL OR copies > 0", name="copies"),
         UniqueConstraint("kind", "number", name="uq_meetings_kind_number"),
     )
+
+
+class MeetingAttendee(db.Model):
+    """One person (a leader, a member) or a member unit at a meeting: present (出席),
+    sitting in (列席) or excused (请假)."""
+
+    __tablename__ = "meeting_attendees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))
+    role: Mapped[str] = mapped_column(String(10))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="attendance")
+    user = relationship("User", lazy="raise_on_sql")
+    unit = relationship("Unit", lazy="raise_on_sql")
+
+    __table_args__ = (
+        CheckConstraint("role IN ('present', 'attending', 'absent')", name="role"),
+        CheckConstraint("(user_id IS NULL) <> (unit_id IS NULL)", name="who"),
+        UniqueConstraint("meeting_id", "user_id", name="uq_meeting_attendees_user"),
+        UniqueConstraint("meeting_id", "unit_id", name="uq_meeting_attendees_unit"),
+    )
+
+
+class DocumentNumber(db.Model):
+    """A 文号 given to a meeting's document of a series (``DOCUMENT_SERIES``): numbered
+    per series and year when its first version is requested, then kept by every later
+    version, final ones included."""
+
+    __tablename__ = "document_numbers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series: Mapped[str] = mapped_column(String(10))
+    year: Mapped[int]
+    seq: Mapped[int]
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("series IN ('packet', 'minutes')", name="series"),
+        CheckConstraint("seq > 0", name="seq"),
+        UniqueConstraint("series", "year", "seq", name="uq_document_numbers_number"),
+        UniqueConstraint("series", "meeting_id", name="uq_document_numbers_meeting"),
+    )
+
+    @property
+    def text(self) -> str:
+        """联席办〔2026〕12号 (六角括号, no leading zeros, no 第)."""
+        return f"{DOCUMENT_SERIES[self.series]}〔{self.year}〕{self.seq}号"
 
 
 class AgendaItem(db.Model):
@@ -98,13 +175,20 @@ class AgendaItem(db.Model):
     title: Mapped[Optional[str]] = mapped_column(String(200))
     question: Mapped[Optional[str]] = mapped_column(Text)
     proposed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    # The agenda page (议程): who presents the item and the minutes it is given. Without
+    # a presenting unit the problem's lead unit presents.
+    presenting_unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))
+    minutes_allotted: Mapped[Optional[int]]
 
     meeting: Mapped[Meeting] = relationship(back_populates="agenda_items")
     issue = relationship("Issue", lazy="raise_on_sql")
+    presenting_unit = relationship("Unit", lazy="raise_on_sql")
 
     __table_args__ = (
         CheckConstraint("source IN ('escalated', 'red', 'proposal')", name="source"),
         CheckConstraint("issue_id IS NOT NULL OR title IS NOT NULL", name="subject"),
+        CheckConstraint("minutes_allotted IS NULL OR minutes_allotted > 0",
+                        name="minutes_allotted"),
     )
 
 
@@ -152,7 +236,8 @@ def _quoted(kinds) -> str:
 _KIND_LIST = _quoted(ALL_KINDS)
 # Each kind has exactly one subject: a meeting, a leader, or a key.
 BRIEFING_SUBJECT = (
-    f"(kind IN ({_quoted(MEETING_KINDS)}) AND meeting_id IS NOT NULL AND leader_id IS NULL"
+    # (``MEETING_KINDS`` below is the meetings' own kinds; the packets' are these.)
+    f"(kind IN ({_quoted(MEETING_PACKET_KINDS)}) AND meeting_id IS NOT NULL AND leader_id IS NULL"
     " AND subject_key IS NULL)"
     f" OR (kind IN ({_quoted(LEADER_KINDS)}) AND leader_id IS NOT NULL AND meeting_id IS NULL"
     " AND subject_key IS NULL)"

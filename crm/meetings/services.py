@@ -87,9 +87,11 @@ def create_meeting(kind: str, period: Period, actor, *, title: str | None = None
 
 
 def update_meeting(meeting: Meeting, data: dict, actor) -> Meeting:
-    """Change time, place, attendees, title, minutes or review remarks; audited. A new
+    """Change time, place, chair, copies, attendees, title, minutes, review remarks or
+    the 存在问题 / 下步工作 paragraphs; audited. A new
     time renumbers the meetings of its kind in the years it leaves and enters."""
-    fields = ("title", "starts_at", "place", "attendees", "minutes", "review_remarks")
+    fields = ("title", "starts_at", "place", "attendees", "minutes", "review_remarks",
+              "chair", "copies", "problems_text", "next_steps_text")
     before = audit.snapshot(meeting, fields)
     year_before = meeting_day(meeting).year
     for key in fields:
@@ -409,7 +411,8 @@ def advance(meeting: Meeting, actor, now: datetime | None = None) -> Meeting:
         _check_started(meeting, now or utcnow())
     if target == "issued":
         final = db.session.scalar(select(func.count()).select_from(Briefing).where(
-            Briefing.meeting_id == meeting.id, Briefing.is_final))
+            Briefing.meeting_id == meeting.id, Briefing.kind.in_(("joint", "review")),
+            Briefing.is_final))
         if not final:
             raise MeetingError(_("Mark a packet as final before issuing it."))
     if target == "minuted" and not (meeting.minutes or "").strip():

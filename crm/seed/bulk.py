@@ -25,9 +25,26 @@ def _defaults(table: Table) -> dict:
             continue
         if default.is_scalar:
             out[col.name] = default.arg
+        elif default.is_callable and col.info.get("per_row"):
+            out[col.name] = _PerRow(default.arg)  # a value of its own in every row
         elif default.is_callable:
             out[col.name] = default.arg(None)  # SQLAlchemy wraps it as fn(context)
     return out
+
+
+class _PerRow:
+    """A callable default that must differ between rows (a random code): called for
+    each row instead of once (columns marked ``info={"per_row": True}``)."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self):
+        return self.fn(None)
+
+
+def _value(default):
+    return default() if isinstance(default, _PerRow) else default
 
 
 class BulkWriter:
@@ -58,7 +75,7 @@ class BulkWriter:
         names = list(dict.fromkeys(k for row in rows for k in row))
         names += [k for k in defaults if k not in names]
         # A key missing from a row means the column's default, or NULL when it has none.
-        full = [[row[k] if k in row else defaults.get(k) for k in names] for row in rows]
+        full = [[row[k] if k in row else _value(defaults.get(k)) for k in names] for row in rows]
         if self.dialect == "postgresql":
             raw = self.conn.connection.driver_connection
             cols = ", ".join(f'"{k}"' for k in names)

@@ -25,12 +25,16 @@ from crm.core.timeutil import local_midnight_utc, local_today, to_local, utcnow,
 from crm.enterprises.credit_code import CHARSET, make
 from crm.enterprises.models import Assignment, Contact, Enterprise
 from crm.extensions import db
+from crm.financing.models import BankResponse, FinancingEvent, FinancingNeed, SupportCase
 from crm.issues import reference
 from crm.issues.deadlines import StageLimits, WorkCalendar, overrides_between, start_clock
 from crm.issues.models import Category, DeadlineRule, Issue, IssueEvent, IssueUnit
 from crm.liaisons.models import Policy, Visit, VisitPolicy
 from crm.meetings.models import AgendaItem, Decision, Meeting
+from crm.seed import province_taskforces
 from crm.seed.bulk import BulkWriter
+from crm.seed.financing_bulk import populate_financing
+from crm.seed.verification_bulk import populate_followups
 from crm.seed.county.data import (
     BRANDS,
     CLUSTER_WEIGHTS,
@@ -361,10 +365,19 @@ def populate_province(factor: float = 1.0, seed: int = 20261127,
     for year, value in maker.numbers.items():
         db.session.merge(Counter(key=f"issue:{year}", value=value))
     echo(f"  problems {time.perf_counter() - t0:6.1f}s")
+    # 专班: task forces, key projects, a year of rhythm meetings, inspection groups.
+    province_taskforces.populate(w, rng, ctx, factor, leaders, coordinators, commissioners,
+                                 depts, ents)
+    echo(f"  task forces {time.perf_counter() - t0:6.1f}s")
+    populate_financing(w, rng, ctx, factor, ents, demo["coordinator"], PROVINCE,
+                       probe.password_hash)   # 政银企 (issue 17): banks, needs, 停减产
+    echo(f"  financing {time.perf_counter() - t0:6.1f}s")
+    populate_followups(w, ctx)   # 回访 queue of the low ratings (issue 18)
     w.fix_sequences([User.__table__, Enterprise.__table__, Contact.__table__,
                      Assignment.__table__, Policy.__table__, Visit.__table__, Issue.__table__,
                      IssueEvent.__table__, Meeting.__table__, AgendaItem.__table__,
-                     Decision.__table__])
+                     Decision.__table__, FinancingNeed.__table__, BankResponse.__table__,
+                     FinancingEvent.__table__, SupportCase.__table__])
     db.session.commit()
     echo(f"  committed {time.perf_counter() - t0:6.1f}s")
     # Fresh statistics: the planners otherwise guess on tables that grew from empty. On

@@ -155,7 +155,10 @@ def test_problems_exist_in_every_state_with_consistent_fields(demo):
         if i.state == "closed" and i.dispatched_at:
             assert 3 <= i.rating <= 5 and i.rating_channel in ("self", "recorded") and i.rated_at
         if i.state == "reopened":
-            assert i.rating in (1, 2) and i.reopen_count == 1
+            # After a low rating, or handled again (重办) after a follow-up call.
+            redone = db.session.scalar(select(func.count()).select_from(IssueEvent).where(
+                IssueEvent.issue_id == i.id, IssueEvent.action == "redo"))
+            assert redone or (i.rating in (1, 2) and i.reopen_count == 1)
         if i.source == "visit":
             visit = db.session.get(Visit, i.visit_id)
             assert visit.author_id == i.raised_by_id and visit.enterprise_id == i.enterprise_id
@@ -218,7 +221,10 @@ def test_meetings_decisions_and_agenda(demo):
     assert sum(m.state == "minuted" for m in joint) == 4
     assert sum(m.state == "planning" for m in joint) == 1
     assert any(m.kind == "review" and m.state == "minuted" for m in meetings)
-    decisions = db.session.scalars(select(Decision)).all()
+    # The joint meetings' decisions (the 专班's rhythm meetings have their own:
+    # tests/taskforces/test_demo.py).
+    decisions = db.session.scalars(select(Decision).join(Meeting).where(
+        Meeting.kind != "taskforce")).all()
     assert len(decisions) == 3
     for d in decisions:
         issue = db.session.get(Issue, d.issue_id)

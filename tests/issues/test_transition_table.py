@@ -44,6 +44,8 @@ DATA = {
     "request_extension": lambda w: {"until": date(2026, 3, 16), "text": "需协调用地指标"},
     "grant_extension": lambda w: {},
     "rate": lambda w: {"rating": 4, "contact": "赵经理", "text": "满意"},
+    # 重办 after a follow-up call: from a reopened problem only to another unit.
+    "redo": lambda w: {"unit_id": w.other_unit.id},
 }
 TEXT = "按要求办理"
 
@@ -129,7 +131,10 @@ def test_the_table_covers_every_state_and_is_consistent():
     assert TABLE[("in_progress", "resolve")].to == "resolved"
     assert TABLE[("resolved", "rate")].to == ("closed", "reopened")
     assert TABLE[("reopened", "sign")].to == "in_progress"
-    assert not any(s == "closed" and a not in ("comment",) for s, a in TABLE)
+    # A closed problem takes comments, and 重办 when a follow-up call finds the
+    # enterprise not satisfied (issue 18): nothing else.
+    assert not any(s == "closed" and a not in ("comment", "redo") for s, a in TABLE)
+    assert TABLE[("closed", "redo")].roles == {"coordinator"}
 
 
 @pytest.mark.parametrize("state, action, role", EVERYTHING,

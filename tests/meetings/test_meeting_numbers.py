@@ -42,6 +42,8 @@ def _final_packet(client, meeting: Meeting) -> None:
     briefing = db.session.scalar(select(Briefing).where(Briefing.meeting_id == meeting.id)
                                  .order_by(Briefing.id.desc()))
     assert briefing.state == "success", briefing.error
+    client.post_form(f"/meetings/{meeting.id}/analysis", {
+        "problems_text": "一是部分诉求办理超期。", "next_steps_text": "一是逐件督办超期诉求。"})
     client.post_form(f"/briefings/{briefing.id}/final")
     db.session.expire_all()
     assert db.session.get(Briefing, briefing.id).is_final

@@ -111,6 +111,8 @@ def test_meeting_states_need_a_final_packet_and_minutes(client, login_as):
     client.post_form(f"/briefings/meeting/{meeting.id}")
     briefing = db.session.scalar(select(Briefing))
     assert briefing.state == "success"
+    client.post_form(f"/meetings/{meeting.id}/analysis", {
+        "problems_text": "一是部分诉求办理超期。", "next_steps_text": "一是逐件督办超期诉求。"})
     client.post_form(f"/briefings/{briefing.id}/final")
     client.post_form(f"/meetings/{meeting.id}/advance")
     client.post_form(f"/meetings/{meeting.id}/advance")

@@ -40,6 +40,15 @@ PAGES = [
     "/admin/users/new", "/admin/users/{u}", "/admin/units/new", "/visits/policies/new",
     "/problems/admin/categories/new", "/problems/admin/rules/new", "/problems/admin/calendar",
     "/enterprises/leaders/{u}/away",
+    "/c/{c}/raise",  # the enterprise's own form behind its code (issue 18)
+    "/visits/shared",  # visit caps (issue 14)
+    # 专班 (issue 16)
+    "/taskforces/new", "/taskforces/{tf}/edit", "/taskforces/{tf}", "/taskforces/{tf}/projects/new",
+    "/taskforces/projects/{p}", "/taskforces/milestones/{ms}/edit", "/taskforces/meetings/{rm}",
+    "/taskforces/groups/new", "/taskforces/groups/{g}", "/taskforces/template",
+    # 政银企 (issue 17): needs, the push, closing, sessions, the 停减产 card
+    "/financing/new", "/financing/{fn}/edit", "/financing/{fn}/push", "/financing/{fn}",
+    "/financing/sessions/new", "/financing/sessions/{fs}", "/financing/support/{e}",
 ]
 SKIP_ACTIONS = ("/logout", "/lang/", "/delete", "/notifications/read", "/import")
 
@@ -101,7 +110,10 @@ def fuzz_world(app, client, login_as):
     db.session.commit()
     login_as(boss)
     return {"e": own["enterprise_id"], "i": own["issue_id"], "i2": i2.id,
-            "m": own["meeting_id"], "u": own["user_id"]}
+            "m": own["meeting_id"], "u": own["user_id"], "c": ent.channel_code,
+            "tf": own["tf_id"], "p": own["project_id"], "ms": own["milestone_id"],
+            "rm": own["rm_id"], "g": own["group_id"],
+            "fn": own["need_id"], "fs": own["session_id"]}
 
 
 def test_every_form_survives_hostile_values(app, client, fuzz_world):

@@ -120,6 +120,8 @@ class WorkflowWorld:
             columns["signed_at"] = now - timedelta(hours=2)
         if state in ("resolved", "closed"):
             columns.update(resolved_at=now - timedelta(hours=1), resolution="已协调供电公司增容")
+        if state == "closed":  # closed after its resolution: it was dispatched (重办 needs it)
+            columns["dispatched_at"] = now - timedelta(days=3)
         if extra.get("extension"):
             columns.update(extension_requested_until=local_today() + timedelta(days=20),
                            extension_reason="设备到货延迟")

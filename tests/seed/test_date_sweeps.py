@@ -96,7 +96,8 @@ def _sign_in(client, username: str) -> None:
 # What each demo sign-in sees first on its home page, whatever the day.
 HOME_SHOWS = {"admin": "/admin/users", "coordinator": 'data-testid="kpis"',
               "leader": "/enterprises/", "commissioner": 'data-testid="week-row"',
-              "handler": 'data-testid="section-in_hand"'}
+              "handler": 'data-testid="section-in_hand"',
+              "bank": 'data-testid="queue-row"'}   # the bank's 推荐清单 (issue 17)
 
 
 def _assert_each_home_page_answers(client) -> None:

@@ -65,8 +65,11 @@ def _costs(app, client) -> dict[str, int]:
             signed_in = who
         if url.startswith("POST "):
             url = url[5:]
+            # The warm-up and the measured submit are the same day's second and third
+            # visits: answered "另记一次" (issue 14 asks before storing a same-day visit).
             data = {"client_uuid": str(uuid.uuid4()), "visit_date": local_today().isoformat(),
-                    "mode": "onsite", "status_seen": "normal", "summary": "走访了解生产经营情况"}
+                    "mode": "onsite", "status_seen": "normal", "summary": "走访了解生产经营情况",
+                    "same_day": "separate"}
             client.post_form(url, dict(data, client_uuid=str(uuid.uuid4())),
                              headers={"X-Requested-With": "fetch"})  # warm up
             data["csrf_token"] = client.csrf_token()
@@ -89,5 +92,11 @@ def test_pages_cost_the_same_at_two_sizes_within_budget(app, client, sweep_now):
     populate_province(0.008, seed=3)
     large = _costs(app, client)
     assert small == large, (small, large)
+    # The overview's own figures keep the budget; each section that a package above
+    # meetings adds to it (crm.meetings.sections: 专班, financing, flags, 回访) may take
+    # two statements more.
+    from crm.meetings import sections
+
     for label, count in large.items():
-        assert count <= BUDGET, (label, count)
+        budget = BUDGET + 2 * len(sections.OVERVIEW) if label == "overview" else BUDGET
+        assert count <= budget, (label, count)

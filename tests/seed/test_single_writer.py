@@ -29,9 +29,12 @@ from crm.seed.province import populate_province
 TODAY = date(2026, 11, 27)
 CRM = Path(__file__).resolve().parents[2] / "crm"
 WORKFLOW = {CRM / "issues" / "workflow.py"}
-# Keys only an ``issues`` row has: a dict with one of them is a problem row.
-ISSUE_ROW_KEYS = {"raised_at", "raised_by_id", "lead_unit_id", "dispatched_at", "due_at"}
-TIMELINE_ONLY = {"raise", "rating_link", "coop_reply"}   # entries that are no action
+# Keys only an ``issues`` row has: a dict with one of them is a problem row
+# (``lead_unit_id`` is not one: task forces have a lead unit too).
+ISSUE_ROW_KEYS = {"raised_at", "raised_by_id", "dispatched_at", "due_at"}
+# Entries that are no action (issue 18: follow-up calls, appeals, case groups).
+TIMELINE_ONLY = {"raise", "rating_link", "coop_reply", "follow_up", "appeal", "appeal_decided",
+                 "case_group"}
 
 
 def _modules():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from crm.issues.actions.base import Outcome, WorkflowAction
 from crm.issues.actions.closing import RATING_LABELS, Close, Rate, Reopen, rating_label
 from crm.issues.actions.dispatch import Dispatch, Redispatch, redispatch_due_day
+from crm.issues.actions.followup import Redo
 from crm.issues.actions.handling import (
     GrantExtension,
     Pause,
@@ -26,7 +27,7 @@ from crm.issues.actions.oversight import Comment, Escalate, Instruct, Supervise
 ACTIONS: tuple[WorkflowAction, ...] = (
     Dispatch(), Sign(), Return(), Redispatch(), Progress(), RequestExtension(),
     GrantExtension(), RefuseExtension(), Pause(), Resume(), Resolve(), Rate(), Reopen(),
-    Close(), Instruct(), Supervise(), Escalate(), Comment(),
+    Redo(), Close(), Instruct(), Supervise(), Escalate(), Comment(),
 )
 BY_NAME: dict[str, WorkflowAction] = {a.name: a for a in ACTIONS}
 

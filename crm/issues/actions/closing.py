@@ -10,6 +10,7 @@ from sqlalchemy import update
 
 from crm.extensions import db
 from crm.issues import deadlines as dl
+from crm.issues import followups
 from crm.issues.actions.base import (
     COMMISSIONER,
     COORDINATOR,
@@ -108,6 +109,8 @@ class Rate(WorkflowAction):
             db.session.execute(update(RatingToken).where(
                 RatingToken.issue_id == issue.id, RatingToken.used_at.is_(None))
                 .values(used_at=now).execution_options(synchronize_session="fetch"))
+        # A low rating, and a share of the good ones, are called back (回访).
+        followups.queue_after_rating(issue, out.values["rating"], now)
 
     def notices(self, issue: Issue, actor, out: Outcome) -> list[Notice]:
         ref, rating = reference(issue), out.values["rating"]
@@ -159,6 +162,10 @@ class Close(WorkflowAction):
         issue.closed_at, issue.close_reason = now, (out.text or "")[:300] or None
         issue.paused_at = None
         clear_extension(issue)
+
+    def after(self, issue: Issue, actor, now: datetime, out: Outcome) -> None:
+        # A problem closed without a resolution is called back (回访).
+        followups.queue_after_close(issue, now)
 
     def notices(self, issue: Issue, actor, out: Outcome) -> list[Notice]:
         if not issue.raised_by_id:

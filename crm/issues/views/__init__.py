@@ -9,3 +9,4 @@ bp = Blueprint("issues", __name__)
 rating_bp = Blueprint("rating", __name__)
 
 from crm.issues.views import admin, boards, cooperation, pages, rating  # noqa: F401  (routes)
+from crm.issues.views import appeals, case_groups, followups  # noqa: F401,E402  (routes)

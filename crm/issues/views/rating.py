@@ -22,7 +22,8 @@ def _invalid(status: str):
 @rating_bp.route("/r/<token>", methods=["GET", "POST"])
 @limiter.limit("20 per minute; 120 per hour")
 def rate(token: str):
-    """Show the problem and its resolution, take a 1–5 rating with a comment."""
+    """Show the problem and its resolution, take a 1–5 rating with a comment; 1–2 need
+    a reason (tapped or written) that the unit then reads."""
     row, status = services.find_rating_token(token)
     if status != "ok":
         return _invalid(status)
@@ -31,7 +32,7 @@ def rate(token: str):
     form = PublicRateForm()
     if form.validate_on_submit():
         try:
-            services.rate_by_token(token, {"rating": form.rating.data, "text": form.text.data,
+            services.rate_by_token(token, {"rating": form.rating.data, "text": form.comment(),
                                            "contact": form.contact.data})
         except InvalidInput as exc:  # status 400: nothing of it is kept
             form.rating.errors = [exc.message]

@@ -45,6 +45,8 @@ WATCHED_TABLES = {
     "workday_overrides": ("problems", PROBLEM_HISTORY),
     "visits": ("visits",), "assignments": ("visits",),
     "units": DOMAINS, "enterprises": DOMAINS,
+    # An upheld appeal takes a rating of any month out of the figures (issue 18).
+    "appeals": ("problems", PROBLEM_HISTORY),
 }
 REDIS_KEY = "crm:metrics:version:{}"
 MAX_ENTRIES = 24

@@ -82,7 +82,8 @@ DEFINITIONS = (
     Definition("satisfaction_rate", _l("Satisfaction"), _l(
         "Ratings given in the period, the latest rating of each problem. Ratings come "
         "from the enterprise itself through its one-time link or are recorded by a cadre "
-        "by phone; the share given by the enterprise itself is shown beside the rate."),
+        "by phone; the share given by the enterprise itself is shown beside the rate. "
+        "A rating against which the unit's appeal was upheld does not count."),
         _l("Ratings of 4 or 5 ÷ ratings given in the period")),
     Definition("reopen_rate", _l("Reopen rate"), _l(
         "A problem is reopened when the enterprise rates its resolution 1 or 2, or a "

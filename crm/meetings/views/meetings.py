@@ -13,17 +13,23 @@ from crm.extensions import db
 from crm.issues import permissions as issue_permissions
 from crm.issues.errors import WorkflowError
 from crm.issues.models import Issue
-from crm.meetings import services
+from crm.core.downloads import send_download
+from crm.meetings import documents, services
 from crm.meetings.decisions import add_decision, decisions_of
 from crm.meetings.forms import (
+    AgendaItemForm,
+    AnalysisForm,
+    AttendanceForm,
     DecisionForm,
     MeetingEditForm,
     MeetingForm,
     MinutesForm,
     ProposalForm,
-    QuestionForm,
     TypicalCaseForm,
+    active_units,
 )
+from crm.meetings.packets.context import analysis_drafts, packet_context
+from crm.meetings.packets.minutes_docx import DOCX_MIME, minutes_docx
 from crm.meetings.models import (
     BRIEFING_STATES,
     MEETING_KINDS,
@@ -54,7 +60,9 @@ def _issue_by_number(number: str) -> Issue | None:
 @role_required("coordinator", "leader")
 def index():
     """All meetings, newest period first."""
-    page = db.paginate(select(Meeting).order_by(Meeting.period_start.desc(), Meeting.id.desc()),
+    # A task force's rhythm meetings are listed on its own page (crm.taskforces).
+    page = db.paginate(select(Meeting).where(Meeting.kind != "taskforce")
+                       .order_by(Meeting.period_start.desc(), Meeting.id.desc()),
                        per_page=PER_PAGE, error_out=False)
     return render_template("meetings/index.html", page=page, kinds=MEETING_KINDS,
                            states=MEETING_STATES)
@@ -89,13 +97,16 @@ def new():
 @bp.route("/<int:meeting_id>")
 @role_required("coordinator", "leader")
 def detail(meeting_id: int, decision_form: DecisionForm | None = None,
-           edit_form: MeetingEditForm | None = None):
-    """The meeting: agenda, decisions, minutes, packets."""
+           edit_form: MeetingEditForm | None = None,
+           attendance_form: AttendanceForm | None = None,
+           analysis_form: AnalysisForm | None = None):
+    """The meeting: agenda, decisions, minutes, attendance, written analysis, packets."""
     meeting = _meeting_or_404(meeting_id)
     agenda = db.session.scalars(
         select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
         .options(selectinload(AgendaItem.issue).selectinload(Issue.enterprise),
-                 selectinload(AgendaItem.issue).selectinload(Issue.lead_unit))
+                 selectinload(AgendaItem.issue).selectinload(Issue.lead_unit),
+                 selectinload(AgendaItem.presenting_unit))
         .order_by(AgendaItem.position, AgendaItem.id)
     ).all()
     cases = db.session.execute(
@@ -107,16 +118,35 @@ def detail(meeting_id: int, decision_form: DecisionForm | None = None,
         .order_by(Briefing.version.desc())
     ).all()
     decisions = decisions_of(meeting)
+    coordinator = current_user.has_role("coordinator")
+    units = active_units()   # one query for the forms' unit lists
+    if coordinator and attendance_form is None:
+        attendance_form = _attendance_form(meeting, units=units)
+    drafted = False
+    if coordinator and analysis_form is None:
+        analysis_form = AnalysisForm(formdata=None, obj=meeting)
+        if request.args.get("draft") and meeting.kind in ("joint", "review"):
+            # Asked for: empty paragraphs start from the draft generated from the
+            # figures (computed on demand: it costs the figures' queries).
+            drafts = analysis_drafts(meeting, utcnow())
+            analysis_form.problems_text.data = meeting.problems_text or drafts["problems"]
+            analysis_form.next_steps_text.data = (meeting.next_steps_text
+                                                  or drafts["next_steps"])
+            drafted = True
     return render_template(
         "meetings/detail.html", meeting=meeting, agenda=agenda, cases=cases, packets=packets,
+        attendance_form=attendance_form, analysis_form=analysis_form, drafted=drafted,
+        numbers=documents.document_numbers(meeting),
+        item_form=AgendaItemForm(formdata=None, units=units) if coordinator else None,
+        missing_for_final=documents.final_problems(
+            meeting, "review" if meeting.kind == "review" else "joint", agenda),
         decisions=decisions, viewable=_viewable_issue_ids(agenda, cases, decisions),
         kinds=MEETING_KINDS, states=MEETING_STATES,
         briefing_states=BRIEFING_STATES, now=utcnow(),
         edit_form=edit_form or MeetingEditForm(obj=meeting),
         minutes_form=MinutesForm(obj=meeting),
         proposal_form=ProposalForm(formdata=None), case_form=TypicalCaseForm(formdata=None),
-        question_form=QuestionForm(formdata=None),
-        decision_form=decision_form or DecisionForm(formdata=None),
+        decision_form=decision_form or DecisionForm(formdata=None, units=units),
     )
 
 
@@ -150,7 +180,8 @@ def edit(meeting_id: int):
     if form.validate_on_submit():
         try:
             services.update_meeting(meeting, {k: form.data[k] for k in
-                                              ("title", "starts_at", "place", "attendees")},
+                                              ("title", "starts_at", "place", "attendees",
+                                               "chair", "copies")},
                                     current_user)
         except services.MeetingError as exc:
             transactions.discard()  # the page shows the meeting as stored
@@ -218,11 +249,14 @@ def agenda_item(meeting_id: int, item_id: int):
         elif action == "remove":
             services.remove_agenda_item(item, current_user)
         elif action == "question":
-            form = QuestionForm()
+            form = AgendaItemForm()
             if not form.validate_on_submit():
                 flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "danger")
                 return _back(meeting, "#agenda")
-            services.set_question(item, form.question.data or "", current_user)
+            documents.set_agenda_details(
+                item, question=form.question.data, actor=current_user,
+                presenting_unit_id=form.presenting_unit_id.data or None,
+                minutes_allotted=form.minutes_allotted.data)
         else:
             abort(400)
     except services.MeetingError as exc:
@@ -299,3 +333,55 @@ def decision_add(meeting_id: int):
             flash(_("Decision recorded and dispatched."), "success")
             return _back(meeting, "#decisions")
     return detail(meeting_id, decision_form=form), 400
+
+
+def _attendance_form(meeting: Meeting, formdata=None, units=None) -> AttendanceForm:
+    current = {}
+    att = documents.attendance(meeting)
+    for role in documents.ROLES:
+        current.update({f"leader_{u.id}": role for u in att.people[role]})
+        current.update({f"unit_{u.id}": role for u in att.units[role]})
+    return AttendanceForm.build(documents.city_leaders(), documents.member_units(units),
+                                current, formdata=formdata)
+
+
+@bp.route("/<int:meeting_id>/attendance", methods=["POST"])
+@role_required("coordinator")
+def attendance(meeting_id: int):
+    """Who is present (出席), sits in (列席) or is excused (请假): each city leader, in
+    protocol order, and each member unit."""
+    meeting = _meeting_or_404(meeting_id)
+    form = _attendance_form(meeting, formdata=request.form)
+    if form.validate_on_submit():
+        people, units = form.roles()
+        documents.save_attendance(meeting, people, units, current_user)
+        flash(_("Saved."), "success")
+        return _back(meeting, "#attendance")
+    return detail(meeting_id, attendance_form=form), 400
+
+
+@bp.route("/<int:meeting_id>/analysis", methods=["POST"])
+@role_required("coordinator")
+def analysis(meeting_id: int):
+    """The packet's 存在问题 and 下步工作 paragraphs, as the coordinator wrote or edited
+    them from the draft."""
+    meeting = _meeting_or_404(meeting_id)
+    form = AnalysisForm()
+    if form.validate_on_submit():
+        services.update_meeting(meeting, {"problems_text": form.problems_text.data,
+                                          "next_steps_text": form.next_steps_text.data},
+                                current_user)
+        flash(_("Saved."), "success")
+        return _back(meeting, "#analysis")
+    return detail(meeting_id, analysis_form=form), 400
+
+
+@bp.route("/<int:meeting_id>/minutes.docx")
+@role_required("coordinator", "leader")
+def minutes_word(meeting_id: int):
+    """The 纪要 as a Word document (offices edit in Word or WPS): the same content as
+    its PDF, computed now."""
+    meeting = _meeting_or_404(meeting_id)
+    context = packet_context(Briefing(kind="minutes", meeting_id=meeting.id, version=0))
+    data = minutes_docx(context)
+    return send_download(data, f"{context['title']}.docx", DOCX_MIME)

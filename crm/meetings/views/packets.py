@@ -14,8 +14,9 @@ from crm.auth.permissions import role_required
 from crm.core import transactions
 from crm.config import MAX_ROW_ID
 from crm.core.downloads import XLSX_MIME, send_download
+from crm.core.timeutil import to_local
 from crm.extensions import db
-from crm.meetings import permissions
+from crm.meetings import documents, permissions
 from crm.meetings.packets import job, kinds, versions
 from crm.meetings.packets.versions import same_subject
 from crm.meetings.models import BRIEFING_STATES, Briefing, Meeting
@@ -67,7 +68,17 @@ def for_meeting(meeting_id: int):
     """Generate a new version of a meeting's packet."""
     meeting = db.get_or_404(Meeting, meeting_id)
     kind = "review" if meeting.kind == "review" else "joint"
+    documents.assign_number(meeting, "packet", current_user)   # kept by every version
     return _start(kind, meeting=meeting)
+
+
+@bp.route("/meeting/<int:meeting_id>/minutes", methods=["POST"])
+@role_required("coordinator")
+def minutes_for_meeting(meeting_id: int):
+    """Generate a new version of the meeting's 纪要 (minutes) as a PDF."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    documents.assign_number(meeting, "minutes", current_user)
+    return _start("minutes", meeting=meeting)
 
 
 def _named_leader(raw: str) -> User | None:
@@ -104,6 +115,13 @@ def for_portfolio():
                        _("Choose the city leader whose portfolio PDF is to be made."))
             flash(message, "danger")
             return _back()
+    # A leader tapping again gets the PDF made from the same data a few minutes ago, not
+    # a copy of it; a coordinator asking on a leader's behalf always gets a new version.
+    recent = versions.recent_portfolio(leader) if leader.id == current_user.id else None
+    if recent is not None:
+        flash(_("The PDF made %(when)s from the same data is shown; nothing changed since.",
+                when=to_local(recent.requested_at).strftime("%H:%M")), "info")
+        return redirect(url_for("briefings.detail", briefing_id=recent.id))
     return _start("portfolio", leader=leader)
 
 
@@ -153,8 +171,9 @@ def make_final(briefing_id: int):
     briefing = _load(briefing_id)
     try:
         versions.mark_final(briefing, current_user)
-    except versions.BriefingError:
-        flash(_("Only a finished packet can be made final."), "warning")
+    except versions.BriefingError as exc:
+        flash(str(exc) if exc.shown else _("Only a finished packet can be made final."),
+              "warning")
     else:
         flash(_("Version %(v)d is now final.", v=briefing.version), "success")
     return redirect(url_for("briefings.detail", briefing_id=briefing.id))

@@ -27,11 +27,15 @@ from crm.extensions import db
 from crm.issues.deadlines import overrides_between
 from crm.issues.models import IssueEvent
 from crm.seed.county import meetings as county_meetings
+from crm.seed.county import papers
 from crm.seed.county import stories
 from crm.seed.county.context import Ctx
 from crm.seed.county.data import DEMO_PASSWORD, DEMO_SIGNINS
+from crm.seed.county.financing import populate_financing
 from crm.seed.county.plans import plan, specs
 from crm.seed.county.registry import populate_registry
+from crm.seed.county.taskforces import populate_taskforces
+from crm.seed.county.verification import populate_verification
 from crm.seed.county.visits import make_visits
 
 __all__ = ["DEMO_PASSWORD", "DEMO_SIGNINS", "populate"]
@@ -61,6 +65,11 @@ def populate(today: date | None = None, seed: int = 20261127) -> dict[str, int]:
                                        "assignments", "policies")}
     counts.update(visits=len(visits), categories=registry["categories"])
     counts.update(_populate_activity(ctx))
+    tf_counts = populate_taskforces(ctx)   # 专班, key projects, rhythm, inspections
+    counts["issues"] += tf_counts.pop("issues")   # their decisions, late milestones, findings
+    counts.update(tf_counts)
+    counts.update(populate_financing(ctx))    # 政银企: banks, needs, 停减产, sessions
+    counts.update(populate_verification(ctx))  # 企业码, 回访, 申诉, 类案
     return counts
 
 
@@ -86,6 +95,8 @@ def _populate_activity(ctx: Ctx) -> dict[str, int]:
     planning = next((m for m in meetings if m.kind == "joint" and m.state == "planning"), None)
     notes = county_meetings.notifications(ctx, issues, planning)
     db.session.add_all(agenda + cases + notes)
+    db.session.flush()
+    papers.dress(ctx, meetings, agenda, issues)
     db.session.flush()
     events = db.session.scalar(select(func.count()).select_from(IssueEvent).where(
         IssueEvent.issue_id.in_([i.id for i in issues])))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DEMO_PASSWORD = "crm-demo"
 DEMO_SIGNINS = [("admin", "admin"), ("coordinator", "coordinator"), ("leader", "leader"),
-                ("commissioner", "commissioner"), ("handler", "handler")]
+                ("commissioner", "commissioner"), ("handler", "handler"), ("bank", "bank")]
 
 
 CITY = "云岭市"

@@ -15,7 +15,7 @@ from crm.auth.models import User
 from crm.core.timeutil import week_start
 from crm.enterprises.models import Enterprise
 from crm.extensions import db
-from crm.liaisons.models import Policy, Visit, VisitFactor, VisitPolicy
+from crm.liaisons.models import Policy, Visit, VisitFactor, VisitFlag, VisitPolicy
 from crm.liaisons.policies import policy_fits
 from crm.seed.county.context import Ctx, VisitRef
 from crm.seed.county.data import (
@@ -67,6 +67,18 @@ def _make_visit(ctx: Ctx, ent: Enterprise, author: User, day: date,
     return ref
 
 
+# Health flags follow from what the visit saw (no random draw, so the rest of the demo
+# stays as it was): a financing or labour factor, reduced or halted production.
+FLAG_FROM_FACTOR = {"finance": "funding", "labour": "labour"}
+FLAG_FROM_STATUS = {"reduced": "orders", "halted": "cutting"}
+
+
+def _flags(ref: VisitRef) -> list[str]:
+    flags = [FLAG_FROM_FACTOR[f] for f, _note in ref.factors if f in FLAG_FROM_FACTOR]
+    status = FLAG_FROM_STATUS.get(ref.row.get("status_seen"))
+    return sorted(set(flags + ([status] if status else [])))
+
+
 def make_visits(ctx: Ctx, policies: list[Policy]) -> list[VisitRef]:
     """Weekly visits for every commissioner assignment over 26 ISO weeks (see the
     module doc for why as rows)."""
@@ -99,7 +111,8 @@ def make_visits(ctx: Ctx, policies: list[Policy]) -> list[VisitRef]:
             ref.id = ids[ref.row["client_uuid"]]
     factors = [dict(visit_id=v.id, factor=f, note=note) for v in visits for f, note in v.factors]
     links = [dict(visit_id=v.id, policy_id=p) for v in visits for p in v.policy_ids]
-    for model, rows in ((VisitFactor, factors), (VisitPolicy, links)):
+    flags = [dict(visit_id=v.id, flag=flag) for v in visits for flag in _flags(v)]
+    for model, rows in ((VisitFactor, factors), (VisitPolicy, links), (VisitFlag, flags)):
         if rows:
             db.session.execute(insert(model), rows)
     return visits

@@ -1,0 +1,95 @@
+"""Appeals (申诉) against a rating: the lead unit files one on the problem, a coordinator
+decides it (crm.issues.appeals)."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from crm.auth.permissions import role_required
+from crm.core.timeutil import utcnow
+from crm.extensions import db
+from crm.issues import appeals
+from crm.issues.appeals import STATES, Appeal
+from crm.issues.errors import InvalidInput, NotAllowed
+from crm.issues.followup_forms import AppealForm, DecisionForm, yes_no
+from crm.issues.models import Issue
+from crm.issues.views import bp
+from crm.issues.views.common import visible_issue_or_404
+
+
+@bp.route("/<int:issue_id>/appeal", methods=["GET", "POST"])
+@role_required("handler")
+def appeal_new(issue_id: int):
+    """The lead unit's appeal against the problem's rating, within 3 working days."""
+    issue = visible_issue_or_404(issue_id)
+    message = appeals.refusal(issue, current_user, utcnow())
+    if message:
+        abort(403, message)
+    form = AppealForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            appeals.file_appeal(issue, {"reason": form.reason.data,
+                                        "evidence": form.evidence.data}, current_user)
+        except InvalidInput as exc:
+            getattr(form, exc.field).errors = [exc.message]
+            status = 400
+        else:
+            flash(_("The appeal was sent to the coordinators."), "success")
+            return redirect(url_for("issues.detail", issue_id=issue.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("issues/appeal_new.html", issue=issue, form=form,
+                           deadline=appeals.appeal_deadline(issue)), status
+
+
+@bp.route("/appeals", endpoint="appeals")
+@role_required("coordinator")
+def appeals_page():
+    """The appeals waiting for a decision, and each one's decision form."""
+    return render_template("issues/appeals.html", pending=appeals.pending(), form=DecisionForm(),
+                           STATES=STATES)
+
+
+@bp.route("/appeals/<int:appeal_id>", methods=["POST"])
+@role_required("coordinator")
+def appeal_decide(appeal_id: int):
+    """Uphold (the rating leaves the unit's figures) or reject an appeal."""
+    appeal = db.session.scalar(select(Appeal).where(Appeal.id == appeal_id).options(
+        joinedload(Appeal.issue)))
+    if appeal is None:
+        abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        appeals.decide(appeal, yes_no(form.upheld.data), form.decision.data, current_user)
+    except (InvalidInput, NotAllowed) as exc:
+        flash(exc.message, "error")
+        return render_template("issues/appeals.html", pending=appeals.pending(), form=form,
+                               STATES=STATES, failed=appeal.id), 400
+    flash(_("The appeal was decided."), "success")
+    return redirect(url_for("issues.appeals"))
+
+
+def appeal_panel(issue: Issue) -> dict | None:
+    """What the problem page says about the current rating's appeal, and whether the
+    viewer may appeal it (no query for an unrated problem)."""
+    if issue.rating is None or not current_user.is_authenticated:
+        return None
+    appeal = appeals.current_appeal(issue)
+    may = (appeal is None and current_user.has_role("handler")
+           and appeals.refusal(issue, current_user, utcnow()) is None)
+    if appeal is None and not may:
+        return None
+    return {"appeal": appeal, "may": may, "deadline": appeals.appeal_deadline(issue),
+            "STATES": STATES}
+
+
+@bp.app_context_processor
+def appeal_helpers():
+    return {"issue_appeal": appeal_panel}
+

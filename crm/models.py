@@ -47,8 +47,13 @@ from crm.taskforces.models import (  # noqa: F401
     RhythmMeeting,
     TaskForce,
 )
-from crm.channel.models import ChannelPhoto, ChannelSubmission, RetiredCode  # noqa: F401,E402
-from crm.issues.appeals import Appeal  # noqa: F401,E402
+from crm.channel.models import (  # noqa: F401,E402
+    ChannelPhoto,
+    ChannelSubmission,
+    CodeRating,
+    RetiredCode,
+)
+from crm.issues.appeals import Appeal, AppealFile  # noqa: F401,E402
 from crm.issues.case_groups import CaseGroup, CaseGroupMember, CaseGroupUpdate  # noqa: F401,E402
 from crm.issues.followups import FollowUp  # noqa: F401,E402
 from crm.meetings.bulletin import BulletinNote  # noqa: F401,E402

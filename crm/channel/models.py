@@ -1,5 +1,6 @@
 """The channel's rows: codes that were rotated away, what an enterprise gave when it
-raised a problem through its code, and the photos it attached.
+raised a problem through its code, the photos it attached, and the ratings it gave
+through its code.
 
 The live code itself is ``Enterprise.channel_code`` (the registry's column, so that the
 enterprise page can show it without a query).
@@ -62,3 +63,21 @@ class ChannelPhoto(db.Model):
     __table_args__ = (
         CheckConstraint("content_type IN ('image/jpeg', 'image/png')", name="content_type"),
     )
+
+
+class CodeRating(db.Model):
+    """A rating the enterprise gave through its code page (the rating itself is on the
+    ``Issue``, written by the workflow): one per problem, so that a code cannot rate the
+    same problem again."""
+
+    __tablename__ = "code_ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"),
+                                          unique=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="CASCADE"),
+                                               index=True)
+    rating: Mapped[int]
+    rated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),)

@@ -22,7 +22,7 @@ from crm.extensions import db
 from crm.issues import services as issue_services
 from crm.issues.models import Category, Issue
 from crm.issues.notices import Notice, send, zh
-from crm.channel.models import ChannelPhoto, ChannelSubmission, RetiredCode
+from crm.channel.models import ChannelPhoto, ChannelSubmission, CodeRating, RetiredCode
 from crm.liaisons.photos import CleanPhoto
 from crm.liaisons.policies import newest_matching
 
@@ -90,6 +90,10 @@ class ProblemLine:
     due_on: date | None
     resolution: str | None
     is_open: bool
+    # Resolved and waiting for the enterprise's rating, not yet rated through the code.
+    can_rate: bool = False
+    # The rating the enterprise gave through its code (None: none).
+    code_rating: int | None = None
 
     @property
     def step_label(self) -> str:
@@ -121,7 +125,7 @@ class OwnPage:
     policy_total: int = 0
 
 
-def _line(issue: Issue, unit_name: str | None) -> ProblemLine:
+def _line(issue: Issue, unit_name: str | None, code_rating: int | None = None) -> ProblemLine:
     step = STEP_OF_STATE.get(issue.state, "received")
     if issue.state == "closed" and issue.resolved_at is None:
         step = "closed"
@@ -130,7 +134,8 @@ def _line(issue: Issue, unit_name: str | None) -> ProblemLine:
         step=step, unit=unit_name if step != "received" else None,
         due_on=(to_local(issue.due_at).date() if issue.due_at is not None and issue.is_open
                 and step != "received" else None),
-        resolution=issue.resolution if step == "done" else None, is_open=issue.is_open)
+        resolution=issue.resolution if step == "done" else None, is_open=issue.is_open,
+        can_rate=issue.state == "resolved" and code_rating is None, code_rating=code_rating)
 
 
 def contacts_of(ent: Enterprise) -> list[Contact]:
@@ -143,12 +148,13 @@ def own_page(ent: Enterprise, now: datetime | None = None) -> OwnPage:
     """The enterprise's problems (open first, then the latest closed ones), its contacts
     in government and the policies that fit it; a fixed number of queries."""
     rows = db.session.execute(
-        select(Issue, Unit.name).outerjoin(Unit, Unit.id == Issue.lead_unit_id)
+        select(Issue, Unit.name, CodeRating.rating).outerjoin(Unit, Unit.id == Issue.lead_unit_id)
+        .outerjoin(CodeRating, CodeRating.issue_id == Issue.id)
         .where(Issue.enterprise_id == ent.id)
         .order_by(Issue.raised_at.desc(), Issue.id.desc())).all()
     page = OwnPage(enterprise=ent)
-    for issue, unit_name in rows:
-        line = _line(issue, unit_name)
+    for issue, unit_name, code_rating in rows:
+        line = _line(issue, unit_name, code_rating)
         if line.is_open:
             page.open.append(line)
         elif len(page.closed) < CLOSED_SHOWN:
@@ -209,3 +215,42 @@ def card_people(ent: Enterprise) -> dict[str, list[Contact]]:
         out.setdefault(c.role, []).append(c)
     return out
 
+
+
+# -- rating a resolved problem through the code ---------------------------------------
+
+NUMBER_MAX = 20
+
+
+def problem_to_rate(ent: Enterprise, number: str | None) -> tuple[Issue | None, str]:
+    """The enterprise's own problem with this number, and whether it may be rated
+    through the code now: ``ok``, ``rated`` (already rated through the code, or no
+    longer waiting for a rating) or ``unknown`` (no such problem *of this enterprise*:
+    another enterprise's number is unknown here)."""
+    if not number or len(number) > NUMBER_MAX:
+        return None, "unknown"
+    issue = db.session.scalar(select(Issue).where(
+        Issue.enterprise_id == ent.id, Issue.number == number))
+    if issue is None:
+        return None, "unknown"
+    done = db.session.scalar(select(CodeRating.id).where(CodeRating.issue_id == issue.id))
+    if done is not None or issue.state != "resolved":
+        return issue, "rated"
+    return issue, "ok"
+
+
+def rate_problem(ent: Enterprise, issue: Issue, data: dict,
+                 now: datetime | None = None) -> Issue:
+    """The enterprise rates its resolved problem through its code: the same rating as
+    the one-time link (``crm.issues.services.rate_by_enterprise``: channel ``self``, a
+    1–2 reopens it and enters the 回访 queue, a share of 4–5 is called back), once per
+    problem (``CodeRating``). ``data``: ``rating``, ``text``, ``contact``. Raises the
+    workflow's errors (nothing written) when it may not be rated."""
+    now = now or utcnow()
+    if issue.enterprise_id != ent.id:
+        raise ValueError("not this enterprise's problem")
+    issue_services.rate_by_enterprise(issue, data, now)
+    db.session.add(CodeRating(issue_id=issue.id, enterprise_id=ent.id,
+                              rating=issue.rating, rated_at=now))
+    db.session.flush()
+    return issue

@@ -2,21 +2,26 @@
 
 The lead unit may appeal the rating of one of its problems within three working days
 of the rating (until 18:00 of the third working day), with its evidence; a coordinator
-upholds or rejects it with the reason. An upheld appeal takes that rating out of the
+upholds or rejects it with the reason. The unit may attach up to three files of evidence
+(photos or PDF, ``AppealFile``), which the coordinator opens when deciding; only those
+who may see the appeal (``can_view``) download them. An upheld appeal takes that rating out of the
 unit's figures (the satisfaction figure, the scorecard, the lists they link to:
 ``crm.issues.problem_sets.rated_in`` leaves out ratings under an upheld appeal), and the
 problem page says so. A new rating of the problem (after a reopening) counts again.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Optional
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, exists, select
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+from sqlalchemy import (CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, exists,
+                        select)
+from sqlalchemy.orm import Mapped, deferred, joinedload, mapped_column, relationship
 
+from crm.core.images import ImageRejected, reencode
 from crm.core.timeutil import utcnow
 from crm.extensions import db
 from crm.issues import deadlines as dl
@@ -59,6 +64,102 @@ class Appeal(db.Model):
         CheckConstraint("(state = 'pending') = (decided_at IS NULL)", name="decided"),
         Index("ix_appeals_issue_state", "issue_id", "state"),
     )
+
+
+class AppealFile(db.Model):
+    """A file of evidence attached to an appeal: a photo (re-encoded without metadata)
+    or a PDF (kept as sent, always downloaded, never shown inline)."""
+
+    __tablename__ = "appeal_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"),
+                                           index=True)
+    name: Mapped[str] = mapped_column(String(150))
+    content_type: Mapped[str] = mapped_column(String(20))
+    size: Mapped[int]
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("content_type IN ('image/jpeg', 'image/png', 'application/pdf')",
+                        name="content_type"),
+    )
+
+
+# -- evidence files ------------------------------------------------------------------------
+
+MAX_FILES = 3
+MAX_FILE_BYTES = 5 * 1024 * 1024
+EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+
+
+class EvidenceError(ValueError):
+    """A file that cannot be kept as evidence; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """A checked file ready to store."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+def _image(raw: bytes, name: str) -> EvidenceFile:
+    try:
+        content_type, data = reencode(raw, name, _(
+            "%(name)s is not a photo (JPEG or PNG) or a PDF.", name=name))
+    except ImageRejected as exc:
+        raise EvidenceError(str(exc)) from exc
+    return EvidenceFile(name, content_type, data)
+
+
+def clean_evidence(stream, filename: str | None) -> EvidenceFile:
+    """Check an uploaded file of evidence: a JPEG or PNG photo (re-encoded) or a PDF
+    (its header and end checked), at most ``MAX_FILE_BYTES``. Raises ``EvidenceError``
+    with a message for the user."""
+    name = (filename or "").strip()[:100] or _("(unnamed)")
+    raw = stream.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise EvidenceError(_("The file %(name)s is larger than %(mb)d MB.", name=name,
+                              mb=MAX_FILE_BYTES // (1024 * 1024)))
+    if not raw:
+        raise EvidenceError(_("The file %(name)s is empty.", name=name))
+    if raw.startswith(b"%PDF-"):
+        if b"%%EOF" not in raw[-2048:]:
+            raise EvidenceError(_("The PDF %(name)s is incomplete or damaged.", name=name))
+        return EvidenceFile(name, "application/pdf", raw)
+    return _image(raw, name)
+
+
+def download_name(f: AppealFile) -> str:
+    """The name a download is saved under (the extension of what it really is)."""
+    stem = f.name.rsplit(".", 1)[0] if "." in f.name else f.name
+    return stem + EXTENSIONS[f.content_type]
+
+
+def can_view(user, appeal: Appeal) -> bool:
+    """Who may see an appeal and its files: the coordinators (who decide) and the
+    handlers of the unit that filed it. The problem itself must be visible too (the
+    caller checks that first)."""
+    if user.has_role("coordinator"):
+        return True
+    return user.has_role("handler") and user.unit_id is not None \
+        and user.unit_id == appeal.unit_id
+
+
+def files_of(appeal_ids) -> dict[int, list[AppealFile]]:
+    """The files of these appeals (without their bytes), by appeal; one query."""
+    out: dict[int, list[AppealFile]] = {}
+    ids = list(appeal_ids)
+    if not ids:
+        return out
+    for f in db.session.scalars(select(AppealFile).where(AppealFile.appeal_id.in_(ids))
+                                .order_by(AppealFile.id)):
+        out.setdefault(f.appeal_id, []).append(f)
+    return out
 
 
 def upheld_rating():
@@ -108,21 +209,30 @@ def _text(value, field: str, message: str) -> str:
     return text
 
 
-def file_appeal(issue: Issue, data: dict, actor, now: datetime | None = None) -> Appeal:
-    """The lead unit appeals the current rating, with the reason and its evidence."""
+def file_appeal(issue: Issue, data: dict, actor, now: datetime | None = None,
+                files: list[EvidenceFile] | None = None) -> Appeal:
+    """The lead unit appeals the current rating, with the reason, its evidence and up
+    to three checked files (``clean_evidence``)."""
     now = now or utcnow()
+    files = list(files or [])
     message = refusal(issue, actor, now)
     if message:
         raise NotAllowed(message)
     reason = _text(data.get("reason"), "reason", _("Give the reason for the appeal."))
     evidence = _text(data.get("evidence"), "evidence",
                      _("Describe the evidence (call records, documents, photos handed over)."))
+    if len(files) > MAX_FILES:
+        raise InvalidInput(_("At most %(n)d files.", n=MAX_FILES), "files")
     appeal = Appeal(issue_id=issue.id, unit_id=actor.unit_id, rating=issue.rating,
                     rated_at=issue.rated_at, reason=reason, evidence=evidence,
                     filed_by_id=actor.id, filed_at=now, state="pending")
     db.session.add(appeal)
+    db.session.flush()
+    for f in files:
+        db.session.add(AppealFile(appeal_id=appeal.id, name=f.name, content_type=f.content_type,
+                                  size=len(f.data), data=f.data, created_at=now))
     db.session.add(IssueEvent(issue_id=issue.id, at=now, actor_id=actor.id, action="appeal",
-                              text=reason, data={"rating": issue.rating}))
+                              text=reason, data={"rating": issue.rating, "files": len(files)}))
     db.session.flush()
     send(issue, [Notice("appeal", ("coordinators",), zh(_l(
         "%(unit)s appeals the rating %(r)s of %(ref)s: %(reason)s", unit=actor.unit.name
@@ -169,5 +279,6 @@ def pending(limit: int = 200) -> list[Appeal]:
         .order_by(Appeal.filed_at, Appeal.id).limit(limit)).unique())
 
 
-__all__ = ["Appeal", "STATES", "appeal_deadline", "current_appeal", "decide",
-           "file_appeal", "pending", "refusal", "upheld_rating"]
+__all__ = ["Appeal", "AppealFile", "EvidenceError", "EvidenceFile", "MAX_FILES", "STATES",
+           "appeal_deadline", "can_view", "clean_evidence", "current_appeal", "decide",
+           "download_name", "file_appeal", "files_of", "pending", "refusal", "upheld_rating"]

@@ -3,10 +3,12 @@ require and name the field; the forms parse types and lengths."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (IntegerField, MultipleFileField, RadioField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from crm.core.forms import BaseForm
+from crm.core.forms import BaseForm, LongSelect
+from crm.issues.appeals import MAX_FILES, EvidenceError, clean_evidence
 from crm.issues.forms import safe_int, unit_choices
 
 YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
@@ -32,7 +34,7 @@ class CallForm(BaseForm):
                                 choices=[*YES_NO, ("", _l("Not asked"))], default="",
                                 validate_choice=False)
     unit_id = SelectField(_l("If not satisfied: unit that handles it again"), coerce=safe_int,
-                          validate_choice=False)
+                          validate_choice=False, widget=LongSelect())
     reason = TextAreaField(_l("Instruction for handling it again (optional)"),
                            validators=[Optional(), Length(max=2000)])
 
@@ -55,6 +57,28 @@ class AppealForm(BaseForm):
     reason = TextAreaField(_l("Why the rating is not fair"), validators=[Length(max=4000)])
     evidence = TextAreaField(_l("Evidence (call records, documents, what was handed over)"),
                              validators=[Length(max=4000)])
+    files = MultipleFileField(_l("Files of evidence (optional: up to 3 photos or PDF, "
+                                 "5 MB each)"))
+
+    clean_files: list = []
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        uploads = [f for f in (self.files.data or []) if getattr(f, "filename", None)]
+        if len(uploads) > MAX_FILES:
+            self.files.errors = [_l("At most %(n)d files.", n=MAX_FILES)]
+            return False
+        cleaned, errors = [], []
+        for f in uploads:
+            try:
+                cleaned.append(clean_evidence(f.stream, f.filename))
+            except EvidenceError as exc:
+                errors.append(str(exc))
+        self.clean_files = cleaned
+        if errors:
+            self.files.errors = errors
+            return False
+        return ok
 
 
 class DecisionForm(BaseForm):
@@ -80,7 +104,8 @@ class CaseGroupForm(BaseForm):
 
     title = StringField(_l("Title"), validators=[Length(max=200)])
     cause = TextAreaField(_l("Shared cause"), validators=[Length(max=4000)])
-    lead_unit_id = SelectField(_l("Lead unit"), coerce=safe_int, validate_choice=False)
+    lead_unit_id = SelectField(_l("Lead unit"), coerce=safe_int, validate_choice=False,
+                               widget=LongSelect())
     numbers = TextAreaField(_l("Problem numbers (one per line or separated by spaces)"),
                             validators=[Length(max=4000)])
 

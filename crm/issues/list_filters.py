@@ -84,8 +84,16 @@ RANGES = {
     "handled": sets.handled_in,
     "rated": sets.rated_in,
     "supervised": sets.supervised_in,
+    # The unit scorecard's (``crm.meetings.scorecards``): by whom a problem was returned
+    # is ``returned_by`` (or ``return_base``); overdue is cut at the range's end or now.
+    "returned": sets.returned_in,
+    "overdue": sets.overdue_in,
 }
 RATING_CHANNELS = ("self", "recorded")
+# ``signed``: signed for by the sign deadline, or not (late or not yet).
+SIGNED = {"on_time": sets.signed_on_time, "late": sets.signed_late}
+# ``verified``: the rating as the follow-up calls left it (satisfied or not).
+VERIFIED = ("satisfied", "dissatisfied")
 
 
 @dataclass
@@ -99,7 +107,12 @@ class ListFilter:
     minute ``2026-11-06T14:30`` before which the range ends), ``pending`` (in a unit's
     hands at the end of that day, or at that minute), the lead unit alone
     (``lead_unit``; ``unit`` also matches cooperating units), ``on_time``,
-    ``reopened`` (ever), ``rating_min`` and ``channel``."""
+    ``reopened`` (ever), ``rating_min`` and ``channel``; and the unit scorecard's
+    sets: ``returned_by`` (the unit whose handlers returned the problem in the
+    ``returned`` range), ``return_base`` (those, or first dispatched in that range with
+    the unit as lead), the ``overdue`` range, ``signed`` (``on_time`` / ``late``) and
+    ``verified`` (``satisfied`` / ``dissatisfied``: the rating after the follow-up
+    calls)."""
 
     state: str | None = None  # a state, or "open"
     light: str | None = None
@@ -118,9 +131,14 @@ class ListFilter:
     rating_min: int | None = None
     channel: str | None = None
     escalated: bool = False
+    signed: str | None = None
+    verified: str | None = None
     ignored: list[str] = field(default_factory=list)
 
-    INT_KEYS = ("unit", "lead_unit", "category", "leader", "commissioner", "enterprise")
+    INT_KEYS = ("unit", "lead_unit", "category", "leader", "commissioner", "enterprise",
+                "returned_by", "return_base")
+    returned_by: int | None = None
+    return_base: int | None = None
     FLAG_KEYS = ("on_time", "reopened", "escalated")
 
     @property
@@ -184,6 +202,12 @@ class ListFilter:
             f.channel = channel
         elif channel:
             f.ignored.append("channel")
+        for key, allowed in (("signed", tuple(SIGNED)), ("verified", VERIFIED)):
+            value = args.get(key) or None
+            if value in allowed:
+                setattr(f, key, value)
+            elif value:
+                f.ignored.append(key)
         f.q = (args.get("q") or "").strip()[:100]
         for key in cls.FLAG_KEYS:
             setattr(f, key, args.get(key) in ("1", "y", "on", "true"))
@@ -207,6 +231,9 @@ class ListFilter:
             out["rating_min"] = self.rating_min
         if self.channel:
             out["channel"] = self.channel
+        for key in ("signed", "verified"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
         for key in self.FLAG_KEYS:
             if getattr(self, key):
                 out[key] = 1
@@ -233,6 +260,8 @@ RANGE_LABELS = {
     "handled": _l("Resolved in the range or still pending at its end"),
     "rated": _l("Time rated"),
     "supervised": _l("Time supervised"),
+    "returned": _l("Time returned"),
+    "overdue": _l("Resolved late in the range or overdue at its end"),
 }
 
 
@@ -246,6 +275,8 @@ def describe(f: ListFilter, unit_names: dict[int, str]) -> list[str]:
     out = []
     for name, (start, end) in f.ranges.items():
         label = RANGE_LABELS[name]
+        if name == "returned" and f.return_base and not f.returned_by:
+            label = _l("Time returned or first dispatched")
         if start and end:
             out.append(_("%(label)s: %(start)s to %(end)s", label=label,
                          start=_bound_label(start), end=_bound_label(end)))
@@ -267,6 +298,20 @@ def describe(f: ListFilter, unit_names: dict[int, str]) -> list[str]:
         out.append(_("Rated %(n)d or better", n=f.rating_min))
     if f.channel:
         out.append(_("Rating: %(channel)s", channel=CHANNEL_LABELS[f.channel]))
+    if f.returned_by:
+        out.append(_("Returned by %(name)s", name=unit_names.get(f.returned_by,
+                                                                 f.returned_by)))
+    if f.return_base:
+        out.append(_("Returned by %(name)s, or first dispatched to it as the lead unit",
+                     name=unit_names.get(f.return_base, f.return_base)))
+    if f.signed == "on_time":
+        out.append(_("Signed for by the deadline"))
+    elif f.signed == "late":
+        out.append(_("Not signed for by the deadline"))
+    if f.verified == "satisfied":
+        out.append(_("Satisfied, as the follow-up calls left the rating"))
+    elif f.verified == "dissatisfied":
+        out.append(_("Not satisfied, as the follow-up calls left the rating"))
     return out
 
 
@@ -301,7 +346,22 @@ def apply_filter(stmt, f: ListFilter, now: datetime):
                               Issue.enterprise_id.in_(select(Enterprise.id).where(
                                   Enterprise.name.ilike(like)))))
     for name, (start, end) in f.ranges.items():
-        stmt = stmt.where(RANGES[name](start_instant(start), end_instant(end)))
+        lo, hi = start_instant(start), end_instant(end)
+        if name == "overdue":
+            stmt = stmt.where(sets.overdue_in(lo, hi, now))
+        elif name == "returned":
+            # The unit's return rate base takes the range too (returned or dispatched).
+            if f.return_base:
+                stmt = stmt.where(sets.return_base(lo, hi, f.return_base))
+            if f.returned_by or not f.return_base:
+                stmt = stmt.where(sets.returned_in(lo, hi, f.returned_by))
+        else:
+            stmt = stmt.where(RANGES[name](lo, hi))
+    if f.signed:
+        stmt = stmt.where(SIGNED[f.signed]())
+    if f.verified:
+        cond = sets.verified_satisfied()
+        stmt = stmt.where(cond if f.verified == "satisfied" else ~cond)
     if f.pending:
         stmt = stmt.where(sets.pending_at(end_instant(f.pending)))
     if f.on_time:

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, exists, literal, or_, true
+from sqlalchemy import and_, case, exists, literal, or_, select, true
 
+from crm.auth.models import User
 from crm.issues.appeals import upheld_rating
+from crm.issues.followups import FollowUp
 from crm.issues.models import OPEN_STATES, Issue, IssueEvent
 
 RESOLVED_STATES = ("resolved", "closed")
@@ -90,11 +92,16 @@ def handled_in(start, end):
     return or_(resolved_in(start, end), pending_at(end))
 
 
+def rating_given_in(start, end):
+    """Problems whose (latest) rating was given in the range, before the appeals are
+    looked at: ``rated_in`` differs from it only on problems with an upheld appeal."""
+    return and_(in_range(Issue.rated_at, start, end), Issue.rating.is_not(None))
+
+
 def rated_in(start, end):
     """Problems whose (latest) rating was given in the range — unless a unit's appeal
     against that rating was upheld (``crm.issues.appeals``): it no longer counts."""
-    return and_(in_range(Issue.rated_at, start, end), Issue.rating.is_not(None),
-                ~upheld_rating())
+    return and_(rating_given_in(start, end), ~upheld_rating())
 
 
 def supervised_in(start, end):
@@ -131,3 +138,63 @@ def overdue_now(now: datetime):
 def lead_unit(unit_id):
     """Problems whose lead unit (主办) is ``unit_id`` (cooperating units not counted)."""
     return Issue.lead_unit_id == unit_id if unit_id is not None else true()
+
+
+# -- the unit scorecard's sets (``crm.meetings.scorecards``) --------------------------------
+
+def signed_on_time():
+    """Signed for (签收) no later than the sign deadline."""
+    return and_(Issue.signed_at.is_not(None), Issue.sign_due_at.is_not(None),
+                Issue.signed_at <= Issue.sign_due_at)
+
+
+def signed_late():
+    """Dispatched but not signed for by the sign deadline (signed late, or not yet):
+    with ``signed_on_time`` it splits the dispatched problems in two."""
+    return and_(Issue.dispatched_at.is_not(None), or_(
+        Issue.signed_at.is_(None), Issue.sign_due_at.is_(None),
+        Issue.signed_at > Issue.sign_due_at))
+
+
+def returned_in(start, end, unit_id: int | None = None):
+    """Problems returned (退回) in the range by a handler of the unit ``unit_id`` (by
+    anyone when None); a problem returned twice is one problem."""
+    conds = [IssueEvent.issue_id == Issue.id, IssueEvent.action == "return",
+             in_range(IssueEvent.at, start, end)]
+    if unit_id is not None:
+        conds.append(IssueEvent.actor_id.in_(select(User.id).where(User.unit_id == unit_id)))
+    return exists().where(*conds)
+
+
+def return_base(start, end, unit_id: int):
+    """The base of the unit's return rate: problems it returned in the range, and those
+    first dispatched in the range with it as the lead unit (each problem once)."""
+    return or_(returned_in(start, end, unit_id),
+               and_(dispatched_in(start, end), Issue.lead_unit_id == unit_id))
+
+
+def open_late_at(cut: datetime):
+    """Problems dispatched before ``cut`` and past their due time at ``cut`` without
+    having been resolved or closed by then (a paused clock does not run)."""
+    return and_(Issue.dispatched_at < cut, Issue.due_at < cut, Issue.state != "paused",
+                or_(Issue.resolved_at.is_(None), Issue.resolved_at >= cut),
+                or_(Issue.closed_at.is_(None), Issue.closed_at >= cut))
+
+
+def overdue_in(start, end, now: datetime):
+    """The scorecard's 超期 set for the range: problems resolved late in it, and those
+    still past their due time at its end (or now, for a range still running). The two
+    never overlap (a late resolution lies before the cut)."""
+    cut = min(end, now) if end is not None else now
+    return or_(and_(resolved_in(start, end), ~on_time()), open_late_at(cut))
+
+
+def verified_satisfied():
+    """A rating counts as satisfied when it is 4 or 5, unless a follow-up call on that
+    rating contradicted it (``crm.issues.followups``): then as the call found it."""
+    contradicting = select(FollowUp.verdict).where(
+        FollowUp.issue_id == Issue.id, FollowUp.rated_at == Issue.rated_at,
+        FollowUp.is_contradiction.is_(True)).order_by(FollowUp.id.desc()).limit(1) \
+        .scalar_subquery()
+    return case((contradicting.is_not(None), contradicting == "satisfied"),
+                else_=Issue.rating >= SATISFIED)

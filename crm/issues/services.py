@@ -186,10 +186,19 @@ def rate_by_token(token: str, data: dict, now: datetime | None = None) -> Issue:
     row, status = find_rating_token(token, now)
     if status != "ok":
         raise NotAllowed(_("This rating link is no longer valid."))
-    issue = db.session.get(Issue, row.issue_id)
+    issue = rate_by_enterprise(db.session.get(Issue, row.issue_id), data, now)
+    row.used_at = now
+    db.session.flush()
+    return issue
+
+
+def rate_by_enterprise(issue: Issue, data: dict, now: datetime | None = None) -> Issue:
+    """The enterprise's own rating of a resolved problem (channel ``self``), through the
+    workflow's ``rate``: 3 or more closes it, 1–2 reopen it, and the 回访 rules apply
+    (``crm.issues.followups``). ``data``: ``rating``, ``text``, ``contact``. Used by the
+    one-time link and by the enterprise's code page (``crm.channel``)."""
+    now = now or utcnow()
     rater = EnterpriseRater((data.get("contact") or "").strip()[:64] or None)
     transition(issue, "rate", rater, now=now, rating=data.get("rating"),
                text=data.get("text"), contact=rater.name)
-    row.used_at = now
-    db.session.flush()
     return issue

@@ -8,8 +8,8 @@ every figure by unit, ``crm.meetings.metrics``):
 * 按期签收率 ``sign_rate`` = problems first dispatched in P and signed by their sign
   deadline ÷ problems first dispatched in P;
 * 按期办结率 ``on_time_rate`` = the metrics' on-time rate (resolved on time ÷ resolved in P);
-* 退回率 ``return_rate`` = returns by the unit's handlers in P ÷ (those returns + problems
-  first dispatched to the unit in P);
+* 退回率 ``return_rate`` = problems returned by the unit's handlers in P ÷ (those + the
+  problems first dispatched to the unit in P), each problem once;
 * 超期件数 ``overdue`` = resolutions in P that came late + problems still open at the end
   of P (or now, for a month still running) past their due time;
 * 重办率 ``reopen_rate`` = the metrics' reopen rate (resolved in P after a reopening ÷
@@ -17,7 +17,11 @@ every figure by unit, ``crm.meetings.metrics``):
 * 满意率（回访核实）``satisfaction_rate`` = ratings given in P that are 4 or 5 ÷ ratings given
   in P, where a rating a follow-up call contradicted counts as the call found it (满意 /
   不满意) and a rating under an upheld appeal does not count;
-* 督办次数 ``supervised`` = supervision notices (督办) on the unit's problems in P.
+* 督办 ``supervised`` = the unit's problems that received a supervision notice (督办) in
+  P, each problem once (however many notices it had).
+
+Every count and every rate's numerator and base opens the problem list filtered to
+exactly the problems it counts (``LINKS``, through ``crm.issues.problem_sets``).
 
 Each figure becomes a part score from 0 to 100: a rate to be high scores rate × 100, a
 rate to be low (1 − rate) × 100, a count max(0, 100 − count × penalty). The unit's score
@@ -37,7 +41,7 @@ from typing import Optional
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, distinct, func, or_, select, union
 
 from crm.auth.models import Unit, User
 from crm.core import audit
@@ -46,6 +50,7 @@ from crm.core.notify import notify
 from crm.core.timeutil import local_midnight_utc, local_today, utcnow
 from crm.extensions import db
 from crm.issues import problem_sets as sets
+from crm.issues.appeals import Appeal
 from crm.issues.errors import InvalidInput
 from crm.issues.followups import FollowUp
 from crm.issues.models import Issue, IssueEvent
@@ -62,7 +67,7 @@ FIGURES = {
     "overdue": (_l("Overdue problems (count)"), "count"),
     "reopen_rate": (_l("Reopen rate"), "low"),
     "satisfaction_rate": (_l("Satisfaction (verified)"), "high"),
-    "supervised": (_l("Supervision notices"), "count"),
+    "supervised": (_l("Problems supervised"), "count"),
 }
 DEFAULTS = {
     "weights": {"sign_rate": 10, "on_time_rate": 25, "return_rate": 10, "overdue": 15,
@@ -162,78 +167,167 @@ def _rate(num: int, den: int) -> Part:
     return Part(num / den if den else None, num, den)
 
 
-def _verified_satisfied():
-    """A rating counts as satisfied when it is 4 or 5, unless a follow-up call on that
-    rating contradicted it: then as the call found it."""
-    contradicting = select(FollowUp.verdict).where(
-        FollowUp.issue_id == Issue.id, FollowUp.rated_at == Issue.rated_at,
-        FollowUp.is_contradiction.is_(True)).order_by(FollowUp.id.desc()).limit(1) \
-        .scalar_subquery()
-    return case((contradicting.is_not(None), contradicting == "satisfied"),
-                else_=Issue.rating >= 4)
+def _distinct_in(lo, hi, cond=None):
+    """``count(DISTINCT issue)`` of the events in ``[lo, hi)`` (and ``cond``)."""
+    when = and_(IssueEvent.at >= lo, IssueEvent.at < hi)
+    if cond is not None:
+        when = and_(when, cond)
+    return func.count(distinct(case((when, IssueEvent.issue_id))))
 
 
-def compute(start: date, end: date, now: datetime | None = None) -> list[Card]:
-    """Every active unit's card for the local days ``start``..``end``, ranked (best
-    first; units without a score last). Five queries whatever the data size."""
+def _rating_revised():
+    """The ids of the problems whose rating an upheld appeal or a contradicting
+    follow-up call may change in the figures: the only ones on which ``rated_in``
+    differs from ``rating_given_in`` and ``verified_satisfied`` from a rating of 4 or 5
+    (a subquery of the two small tables, which the statement starts from)."""
+    return union(select(Appeal.issue_id.label("issue_id")).where(Appeal.state == "upheld"),
+                 select(FollowUp.issue_id).where(FollowUp.is_contradiction.is_(True))).subquery()
+
+
+def compute_many(periods: list[tuple[date, date]], now: datetime | None = None,
+                 cfg: dict | None = None) -> list[list[Card]]:
+    """Every active unit's card for each period (local days ``start``..``end``),
+    ranked (best first; units without a score last).
+
+    All periods and all units at once: one grouped query over the problems, one over
+    the problems whose rating an appeal or a follow-up call revised, one over the
+    supervision notices, one over the returns, plus the units and the settings — six
+    statements whatever the data size and however many periods.
+
+    The problems' query counts the ratings as given (``rating_given_in``, a rating of 4
+    or 5 as satisfied): per-row look-ups of appeals and follow-up calls over a year of
+    problems cost seconds. The second query counts, for the few problems an upheld
+    appeal or a contradicting call touches, both the ratings as given and as the
+    figures take them (``rated_in``, ``verified_satisfied``); the difference corrects
+    the first. The sets are those the problem list filters by."""
     now = now or utcnow()
-    cfg = settings()
-    lo, hi = local_midnight_utc(start), local_midnight_utc(end + timedelta(days=1))
-    cut = min(hi, now)
+    cfg = cfg or settings()
+    bounds = []
+    for start, end in periods:
+        lo, hi = local_midnight_utc(start), local_midnight_utc(end + timedelta(days=1))
+        bounds.append((lo, hi, min(hi, now)))
+    all_lo, all_hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
     unit = Issue.lead_unit_id
     count = func.count
 
-    def by_unit(*cols, where):
-        return {r[0]: r[1:] for r in db.session.execute(
-            select(unit, *cols).where(where, unit.is_not(None)).group_by(unit))}
+    cols, revised = [], []
+    for lo, hi, _cut in bounds:
+        dispatched, resolved = sets.dispatched_in(lo, hi), sets.resolved_in(lo, hi)
+        given, rated = sets.rating_given_in(lo, hi), sets.rated_in(lo, hi)
+        cols += [count().filter(dispatched),
+                 count().filter(and_(dispatched, sets.signed_on_time())),
+                 count().filter(resolved),
+                 count().filter(and_(resolved, sets.on_time())),
+                 count().filter(and_(resolved, sets.ever_reopened())),
+                 count().filter(sets.overdue_in(lo, hi, now)),
+                 count().filter(given),
+                 count().filter(and_(given, sets.rating_at_least(sets.SATISFIED)))]
+        revised += [count().filter(rated) - count().filter(given),
+                    count().filter(and_(rated, sets.verified_satisfied()))
+                    - count().filter(and_(given, sets.rating_at_least(sets.SATISFIED)))]
+    width = len(cols) // len(bounds)
+    issue_rows = {r[0]: list(r[1:]) for r in db.session.execute(
+        select(unit, *cols).where(unit.is_not(None), or_(
+            sets.dispatched_in(all_lo, all_hi), sets.resolved_in(all_lo, all_hi),
+            sets.rating_given_in(all_lo, all_hi), *(sets.open_late_at(b[2]) for b in bounds)))
+        .group_by(unit))}
+    touched = _rating_revised()
+    for r in db.session.execute(
+            select(unit, *revised).select_from(touched)
+            .join(Issue, Issue.id == touched.c.issue_id)
+            .where(unit.is_not(None), sets.rating_given_in(all_lo, all_hi)).group_by(unit)):
+        row = issue_rows.setdefault(r[0], [0] * len(cols))
+        for k in range(len(bounds)):  # the period's 7th and 8th columns: rated, satisfied
+            row[k * width + 6] += r[1 + 2 * k]
+            row[k * width + 7] += r[2 + 2 * k]
+    # Problems supervised (督办) in each period, each problem once, by lead unit.
+    supervised = {r[0]: r[1:] for r in db.session.execute(
+        select(unit, *(_distinct_in(lo, hi) for lo, hi, _c in bounds))
+        .select_from(IssueEvent).join(Issue, Issue.id == IssueEvent.issue_id)
+        .where(IssueEvent.action == "supervise", IssueEvent.at >= all_lo,
+               IssueEvent.at < all_hi, unit.is_not(None)).group_by(unit))}
+    # Problems returned by each unit's handlers in each period, and of them those also
+    # first dispatched to it as lead in the period (counted once in the rate's base).
+    both = []
+    for lo, hi, _c in bounds:
+        both += [_distinct_in(lo, hi), _distinct_in(lo, hi, and_(
+            unit == User.unit_id, sets.dispatched_in(lo, hi)))]
+    returns = {r[0]: r[1:] for r in db.session.execute(
+        select(User.unit_id, *both).select_from(IssueEvent)
+        .join(User, User.id == IssueEvent.actor_id).join(Issue, Issue.id == IssueEvent.issue_id)
+        .where(IssueEvent.action == "return", IssueEvent.at >= all_lo,
+               IssueEvent.at < all_hi, User.unit_id.is_not(None)).group_by(User.unit_id))}
+    units = db.session.execute(select(Unit.id, Unit.name).where(Unit.is_active.is_(True))
+                               .order_by(Unit.kind.desc(), Unit.name)).all()
 
-    dispatched = by_unit(count(), count().filter(
-        Issue.signed_at.is_not(None) & (Issue.signed_at <= Issue.sign_due_at)),
-        where=sets.dispatched_in(lo, hi))
-    resolved = by_unit(count(), count().filter(sets.on_time()),
-                       count().filter(sets.ever_reopened()),
-                       count().filter(~sets.on_time()), where=sets.resolved_in(lo, hi))
-    open_late = by_unit(count(), where=and_(
-        Issue.dispatched_at < cut, Issue.due_at < cut, Issue.state != "paused",
-        or_(Issue.resolved_at.is_(None), Issue.resolved_at >= cut),
-        or_(Issue.closed_at.is_(None), Issue.closed_at >= cut)))
-    rated = by_unit(count(), count().filter(_verified_satisfied()),
-                    where=sets.rated_in(lo, hi))
-    supervised = dict(db.session.execute(
-        select(unit, count()).select_from(IssueEvent).join(Issue, Issue.id == IssueEvent.issue_id)
-        .where(IssueEvent.action == "supervise", IssueEvent.at >= lo, IssueEvent.at < hi,
-               unit.is_not(None)).group_by(unit)).all())
-    returns = dict(db.session.execute(
-        select(User.unit_id, count()).select_from(IssueEvent)
-        .join(User, User.id == IssueEvent.actor_id)
-        .where(IssueEvent.action == "return", IssueEvent.at >= lo, IssueEvent.at < hi,
-               User.unit_id.is_not(None)).group_by(User.unit_id)).all())
+    out = []
+    for k in range(len(bounds)):
+        cards = []
+        idle = {name: Part(None) for name in FIGURES}  # a unit without any figure
+        for unit_id, name in units:
+            row = issue_rows.get(unit_id)
+            if row is None and unit_id not in returns and unit_id not in supervised:
+                cards.append(Card(unit_id, name, idle))
+                continue
+            (d, d_signed, r, r_on_time, r_reopened, overdue, rated,
+             satisfied) = row[k * width:(k + 1) * width] if row else (0,) * width
+            ret, ret_dispatched = returns.get(unit_id, (0,) * 2 * len(bounds))[2 * k:2 * k + 2]
+            sup = supervised.get(unit_id, (0,) * len(bounds))[k]
+            has_work = bool(d or r or ret or overdue or rated)
+            parts = {
+                "sign_rate": _rate(d_signed, d),
+                "on_time_rate": _rate(r_on_time, r),
+                "return_rate": _rate(ret, d + ret - ret_dispatched),
+                "overdue": Part(float(overdue) if has_work else None, overdue),
+                "reopen_rate": _rate(r_reopened, r),
+                "satisfaction_rate": _rate(satisfied, rated),
+                "supervised": Part(float(sup) if has_work else None, sup),
+            }
+            card = Card(unit_id, name, parts)
+            card.score = score_of(parts, cfg)
+            cards.append(card)
+        scored = sorted((c for c in cards if c.score is not None), key=lambda c: -c.score)
+        for i, c in enumerate(scored):  # equal scores share a rank (1, 2, 2, 4)
+            c.rank = scored[i - 1].rank if i and scored[i - 1].score == c.score else i + 1
+        out.append(scored + [c for c in cards if c.score is None])
+    return out
 
-    cards = []
-    for u in db.session.scalars(select(Unit).where(Unit.is_active.is_(True))
-                                .order_by(Unit.kind.desc(), Unit.name)):
-        d = dispatched.get(u.id, (0, 0))
-        r = resolved.get(u.id, (0, 0, 0, 0))
-        ret = int(returns.get(u.id, 0))
-        has_work = bool(d[0] or r[0] or ret or u.id in open_late or u.id in rated)
-        parts = {
-            "sign_rate": _rate(d[1], d[0]),
-            "on_time_rate": _rate(r[1], r[0]),
-            "return_rate": _rate(ret, ret + d[0]),
-            "overdue": Part(float(r[3] + open_late.get(u.id, (0,))[0]) if has_work else None,
-                            r[3] + open_late.get(u.id, (0,))[0]),
-            "reopen_rate": _rate(r[2], r[0]),
-            "satisfaction_rate": _rate(*rated.get(u.id, (0, 0))[::-1]),
-            "supervised": Part(float(supervised.get(u.id, 0)) if has_work else None,
-                               int(supervised.get(u.id, 0))),
-        }
-        card = Card(u.id, u.name, parts)
-        card.score = score_of(parts, cfg)
-        cards.append(card)
-    scored = sorted((c for c in cards if c.score is not None), key=lambda c: -c.score)
-    for i, c in enumerate(scored):
-        c.rank = 1 + sum(1 for o in scored[:i] if o.score > c.score)
-    return scored + [c for c in cards if c.score is None]
+
+def compute(start: date, end: date, now: datetime | None = None) -> list[Card]:
+    """Every active unit's card for the local days ``start``..``end`` (``compute_many``
+    for one period)."""
+    return compute_many([(start, end)], now)[0]
+
+
+# Figure → (the problem list's filters for the numerator or count, for a rate's base)
+# of a unit over the local days ``a``..``b``. Each set is counted above by the very
+# conditions the list filters by (``crm.issues.problem_sets``), so the list holds
+# exactly the problems of the figure.
+def _days(name: str, a: date, b: date) -> dict:
+    return {f"{name}_from": a.isoformat(), f"{name}_to": b.isoformat()}
+
+
+def _led(name: str, **extra):
+    return lambda u, a, b: {**_days(name, a, b), "lead_unit": u, **extra}
+
+
+LINKS = {
+    "sign_rate": (_led("dispatched", signed="on_time"), _led("dispatched")),
+    "on_time_rate": (_led("resolved", on_time=1), _led("resolved")),
+    "return_rate": (lambda u, a, b: {**_days("returned", a, b), "returned_by": u},
+                    lambda u, a, b: {**_days("returned", a, b), "return_base": u}),
+    "overdue": (_led("overdue"), None),
+    "reopen_rate": (_led("resolved", reopened=1), _led("resolved")),
+    "satisfaction_rate": (_led("rated", verified="satisfied"), _led("rated")),
+    "supervised": (_led("supervised"), None),
+}
+
+
+def link_args(figure: str, which: int, unit_id: int, start: date, end: date) -> dict | None:
+    """The problem list's query arguments behind a figure of a unit's card: ``which`` 0
+    for the numerator (or the count), 1 for a rate's base."""
+    make = LINKS[figure][which]
+    return make(unit_id, start, end) if make is not None else None
 
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:
@@ -243,12 +337,15 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
 
 
 def ranking(year: int, month: int, now: datetime | None = None) -> dict:
-    """The month's cards and the year's (1 January to the month's end, or today)."""
+    """The month's cards and the year's (1 January to the month's end, or today), in
+    one pass."""
     start, end = month_bounds(year, month)
     today = local_today()
     end = min(end, today) if start <= today else end
-    return {"month": compute(start, end, now), "year": compute(date(year, 1, 1), end, now),
-            "start": start, "end": end, "settings": settings()}
+    cfg = settings()
+    month_cards, year_cards = compute_many([(start, end), (date(year, 1, 1), end)], now, cfg)
+    return {"month": month_cards, "year": year_cards, "start": start, "end": end,
+            "year_start": date(year, 1, 1), "settings": cfg}
 
 
 def notify_below_threshold(year: int, month: int, now: datetime | None = None) -> int:

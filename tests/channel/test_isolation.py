@@ -60,6 +60,11 @@ def test_every_link_from_a_code_stays_with_its_enterprise(app, world):
                              lead_unit_id=w.other_unit.id, title="远山商业秘密问题",
                              description="远山内部描述", due_at=utcnow())
     mine = w.issue("dispatched", title="青石本企业问题", due_at=utcnow())
+    # Resolved problems on both sides: the code page links its own to the rating form.
+    w.issue("resolved", title="青石待评价问题", resolution="已办结", resolved_at=utcnow())
+    factories.issue(w.other_enterprise, other_comm, state="resolved",
+                    lead_unit_id=w.other_unit.id, title="远山待评价问题",
+                    resolution="远山办结说明", resolved_at=utcnow())
     db.session.commit()
     phone = app.test_client()
     pages = _walk(phone, f"/c/{w.enterprise.channel_code}")
@@ -67,7 +72,9 @@ def test_every_link_from_a_code_stays_with_its_enterprise(app, world):
     assert len(pages) >= 5  # the page, the form, static files, sign-in…
     assert any("青石本企业问题" in body for _s, body in pages.values())
     assert mine.number in pages[f"/c/{w.enterprise.channel_code}"][1]
+    assert any("/rate/" in url for url in pages)  # the rating form was walked too
     forbidden = ("远山食品有限公司", "远山商业秘密问题", "远山内部描述", secret.number, "钱秘书",
+                 "远山待评价问题", "远山办结说明",
                  "13711112222", "孙特派", "13633334444", w.other_enterprise.channel_code)
     for url, (status, body) in pages.items():
         assert status < 500, url

@@ -63,3 +63,39 @@ def test_enterprise_raises_a_problem_with_a_photo_and_follows_it(live_app, brows
     assert card.get_by_test_id("channel-step").inner_text() == "已交办"
     text = card.inner_text()
     assert "市人力资源和社会保障局" in text and "前办结" in text
+
+
+def test_enterprise_rates_its_resolved_problem_on_its_code_page(live_app, phone):
+    from crm.core.timeutil import utcnow
+    from crm.issues.followups import FollowUp
+    from crm.issues.models import Issue
+
+    with live_app.app_context():
+        comm = factories.user(["commissioner"], username="comm", display_name="陈特派")
+        unit = factories.unit("市人力资源和社会保障局")
+        ent = factories.enterprise("青石机械制造有限公司")
+        factories.assignment(ent, comm, "commissioner")
+        issue = factories.issue(ent, comm, state="resolved", lead_unit_id=unit.id,
+                                resolution="已推荐 52 人上岗", resolved_at=utcnow(),
+                                title="招工缺口 50 人")
+        db.session.commit()
+        code, issue_id = ent.channel_code, issue.id
+
+    phone.goto(f"/c/{code}")
+    card = phone.get_by_test_id("channel-problem").filter(has_text="招工缺口 50 人")
+    card.get_by_test_id("channel-rate").tap()
+    assert "已推荐 52 人上岗" in phone.get_by_test_id("rate-resolution").inner_text()
+    phone.get_by_label("2 · 不满意").check()
+    phone.get_by_text("办理太慢", exact=True).tap()
+    phone.get_by_role("button", name="提交评价").tap()
+    phone.get_by_test_id("channel-page").wait_for()
+    phone.wait_for_load_state("networkidle")
+    assert "感谢您的评价：不满意" in phone.content()
+    card = phone.get_by_test_id("channel-problem").filter(has_text="招工缺口 50 人")
+    assert "您的评价：2 分" in card.inner_text()
+    assert card.get_by_test_id("channel-rate").count() == 0
+    with live_app.app_context():
+        issue = db.session.get(Issue, issue_id)
+        assert issue.state == "reopened" and issue.rating_channel == "self"
+        assert db.session.scalar(db.select(FollowUp.source).where(
+            FollowUp.issue_id == issue_id)) == "low_rating"

@@ -30,7 +30,7 @@ def _week():
     comm = factories.user(["commissioner"], display_name="陈特派", unit=town)
     coord = factories.user(["coordinator"], display_name="周协调")
     leader = factories.user(["leader"], display_name="李市长")
-    ent = factories.enterprise("青石机械有限公司")
+    ent = factories.enterprise("青石机械有限公司", town_id=town.id)
     factories.assignment(ent, comm, "commissioner", start=date(2026, 1, 1))
     factories.visit(ent, comm, visit_date=date(2026, 11, 24))
     factories.issue(ent, comm, state="in_progress", title="上周提出的问题", lead_unit_id=unit.id,
@@ -123,3 +123,32 @@ def test_other_packages_add_sections_to_the_bulletin(app, monkeypatch):
 def test_the_worker_schedules_the_weekly_job():
     from crm.scheduling import PERIODIC
     assert (bulletin.JOB, 3600) in PERIODIC
+
+
+@pytest.mark.now("2026-11-30 09:00")
+def test_the_town_table_groups_by_the_enterprises_town_not_the_commissioners_unit(app):
+    # Two towns' enterprises served by one commissioner from a department: the table
+    # has a row per town of the enterprises, and the department is not a town.
+    dept = factories.unit("市经信局")
+    east, west = factories.unit("东城镇", kind="town"), factories.unit("西山镇", kind="town")
+    comm = factories.user(["commissioner"], display_name="王特派", unit=dept)
+    a = factories.enterprise("东城一厂", town_id=east.id)
+    b = factories.enterprise("东城二厂", town_id=east.id)
+    c = factories.enterprise("西山三厂", town_id=west.id)
+    d = factories.enterprise("无镇企业")
+    for ent in (a, b, c, d):
+        factories.assignment(ent, comm, "commissioner", start=date(2026, 1, 1))
+    factories.visit(a, comm, visit_date=date(2026, 11, 24))
+    factories.visit(a, comm, visit_date=date(2026, 11, 27))
+    factories.visit(c, comm, visit_date=date(2026, 11, 25))
+    factories.visit(c, comm, visit_date=date(2026, 11, 30))  # this week: not counted
+    db.session.commit()
+    ctx = bulletin.week_context(date(2026, 11, 23))
+    rows = {r["name"]: (r["visits"], r["cov"].visited, r["cov"].assigned) for r in ctx["towns"]}
+    assert rows == {"东城镇": (2, 1, 2), "西山镇": (1, 1, 1), "未设镇办": (0, 0, 1)}
+    assert "市经信局" not in rows
+    assert ctx["towns"][-1]["name"] == "未设镇办"  # the enterprises without a town last
+    briefing = db.session.get(Briefing, bulletin.weekly())
+    assert briefing.state == "success", briefing.error
+    text = _text(briefing)
+    assert "企业所在镇街" in text and "东城镇2" in text and "西山镇1" in text

@@ -41,6 +41,8 @@ PAGES = [
     "/problems/admin/categories/new", "/problems/admin/rules/new", "/problems/admin/calendar",
     "/enterprises/leaders/{u}/away",
     "/c/{c}/raise",  # the enterprise's own form behind its code (issue 18)
+    "/c/{c}/rate/{rn}",  # the enterprise rates its resolved problem through its code
+    "/problems/{ia}/appeal",  # the unit's appeal against a rating, with files
     "/visits/shared",  # visit caps (issue 14)
     # 专班 (issue 16)
     "/taskforces/new", "/taskforces/{tf}/edit", "/taskforces/{tf}", "/taskforces/{tf}/projects/new",
@@ -107,13 +109,21 @@ def fuzz_world(app, client, login_as):
     factories.assignment(ent, boss)
     i2 = factories.issue(ent, boss, state="in_progress", lead_unit_id=boss.unit_id,
                          handler_id=boss.id)
+    from crm.core.timeutil import utcnow
+
+    resolved = factories.issue(ent, boss, state="resolved", lead_unit_id=boss.unit_id,
+                               resolution="已办结", resolved_at=utcnow())
+    rated = factories.issue(ent, boss, state="closed", lead_unit_id=boss.unit_id,
+                            resolution="已办结", resolved_at=utcnow(), rating=1,
+                            rated_at=utcnow(), rating_channel="self")
     db.session.commit()
     login_as(boss)
     return {"e": own["enterprise_id"], "i": own["issue_id"], "i2": i2.id,
             "m": own["meeting_id"], "u": own["user_id"], "c": ent.channel_code,
             "tf": own["tf_id"], "p": own["project_id"], "ms": own["milestone_id"],
             "rm": own["rm_id"], "g": own["group_id"],
-            "fn": own["need_id"], "fs": own["session_id"]}
+            "fn": own["need_id"], "fs": own["session_id"],
+            "rn": resolved.number, "ia": rated.id}
 
 
 def test_every_form_survives_hostile_values(app, client, fuzz_world):
@@ -186,7 +196,7 @@ def test_garbage_query_strings_never_500(app, client, fuzz_world, query):
     for url in ("/enterprises/", "/problems/", "/visits/", "/visits/week", "/problems/triage",
                 "/problems/inbox", "/meetings/", "/meetings/overview", "/visits/coverage",
                 "/admin/users", "/notifications", "/enterprises/export.xlsx",
-                "/problems/export.xlsx", "/visits/export.xlsx"):
+                "/problems/export.xlsx", "/visits/export.xlsx", "/meetings/scorecards"):
         response = client.get(f"{url}?{query}")
         assert response.status_code < 500, (url, query)
 

@@ -25,7 +25,7 @@ from tests.security import permission_table as pt
 # URL arguments for which the matrix cannot hold a real record in every run: passing
 # the role gate then ends in a 404 for a missing record, which counts as "allowed".
 UNFILLED = {"batch_id", "override_id", "rule_id", "photo_id", "followup_id", "appeal_id",
-            "group_id"}
+            "group_id", "file_id"}
 # Destructive or session-ending POSTs run last.
 LAST = ("enterprises.delete", "enterprises.contact_delete", "enterprises.end_assignment",
         "auth.logout")
@@ -80,7 +80,8 @@ def build_world(me_role: str | None) -> dict:
               "role": "commissioner", "action": "sign", "token": "not-a-token", "code": "en",
               "filename": "app.css", "batch_id": 987654, "override_id": 987654,
               "rule_id": 987654, "photo_id": 987654, "followup_id": 987654,
-              "appeal_id": 987654, "group_id": 987654, "week": "2026-11-16"}
+              "appeal_id": 987654, "group_id": 987654, "week": "2026-11-16",
+              "file_id": 987654, "number": "2026-9999"}
     return {
         "me": me,
         "own": {**common, "enterprise_id": e_own.id, "contact_id": c_own.id,

@@ -12,7 +12,8 @@ from crm.auth.permissions import role_required
 from crm.core.timeutil import utcnow
 from crm.extensions import db
 from crm.issues import appeals
-from crm.issues.appeals import STATES, Appeal
+from crm.core.downloads import send_download
+from crm.issues.appeals import STATES, Appeal, AppealFile
 from crm.issues.errors import InvalidInput, NotAllowed
 from crm.issues.followup_forms import AppealForm, DecisionForm, yes_no
 from crm.issues.models import Issue
@@ -33,7 +34,8 @@ def appeal_new(issue_id: int):
     if form.validate_on_submit():
         try:
             appeals.file_appeal(issue, {"reason": form.reason.data,
-                                        "evidence": form.evidence.data}, current_user)
+                                        "evidence": form.evidence.data}, current_user,
+                                files=form.clean_files)
         except InvalidInput as exc:
             getattr(form, exc.field).errors = [exc.message]
             status = 400
@@ -50,8 +52,9 @@ def appeal_new(issue_id: int):
 @role_required("coordinator")
 def appeals_page():
     """The appeals waiting for a decision, and each one's decision form."""
-    return render_template("issues/appeals.html", pending=appeals.pending(), form=DecisionForm(),
-                           STATES=STATES)
+    pending = appeals.pending()
+    return render_template("issues/appeals.html", pending=pending, form=DecisionForm(),
+                           STATES=STATES, files=appeals.files_of(a.id for a in pending))
 
 
 @bp.route("/appeals/<int:appeal_id>", methods=["POST"])
@@ -69,10 +72,30 @@ def appeal_decide(appeal_id: int):
         appeals.decide(appeal, yes_no(form.upheld.data), form.decision.data, current_user)
     except (InvalidInput, NotAllowed) as exc:
         flash(exc.message, "error")
-        return render_template("issues/appeals.html", pending=appeals.pending(), form=form,
-                               STATES=STATES, failed=appeal.id), 400
+        pending = appeals.pending()
+        return render_template("issues/appeals.html", pending=pending, form=form,
+                               STATES=STATES, failed=appeal.id,
+                               files=appeals.files_of(a.id for a in pending)), 400
     flash(_("The appeal was decided."), "success")
     return redirect(url_for("issues.appeals"))
+
+
+@bp.route("/appeals/<int:appeal_id>/files/<int:file_id>", endpoint="appeal_file")
+@role_required("coordinator", "handler")
+def appeal_file_download(appeal_id: int, file_id: int):
+    """A file of an appeal's evidence, as a download, to those who may see the appeal
+    (the coordinators, the unit that filed it) and its problem; 404 for anyone else."""
+    appeal = db.session.get(Appeal, appeal_id)
+    if appeal is None:
+        abort(404)
+    visible_issue_or_404(appeal.issue_id)
+    if not appeals.can_view(current_user, appeal):
+        abort(404)
+    item = db.session.scalar(select(AppealFile).where(
+        AppealFile.id == file_id, AppealFile.appeal_id == appeal.id))
+    if item is None:
+        abort(404)
+    return send_download(item.data, appeals.download_name(item), item.content_type)
 
 
 def appeal_panel(issue: Issue) -> dict | None:
@@ -85,8 +108,10 @@ def appeal_panel(issue: Issue) -> dict | None:
            and appeals.refusal(issue, current_user, utcnow()) is None)
     if appeal is None and not may:
         return None
+    files = (appeals.files_of([appeal.id]).get(appeal.id, [])
+             if appeal is not None and appeals.can_view(current_user, appeal) else [])
     return {"appeal": appeal, "may": may, "deadline": appeals.appeal_deadline(issue),
-            "STATES": STATES}
+            "STATES": STATES, "files": files}
 
 
 @bp.app_context_processor

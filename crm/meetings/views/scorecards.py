@@ -4,6 +4,7 @@ the admin's weights and thresholds with the formula written out
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from flask import flash, redirect, render_template, request, url_for
@@ -16,7 +17,7 @@ from crm.auth.permissions import role_required
 from crm.core.forms import BaseForm
 from crm.core.timeutil import local_today
 from crm.issues.errors import InvalidInput
-from crm.meetings import metrics, scorecards
+from crm.meetings import scorecards
 from crm.meetings.scorecards import FIGURES
 from crm.meetings.views import bp
 
@@ -32,38 +33,51 @@ def _month_arg(value: str | None) -> tuple[int, int]:
     return day.year, day.month
 
 
-# Figure → (numerator set, base set) of the problem list (``metrics.links.SETS``) that
-# count exactly the same problems; the others (a verified satisfaction's numerator,
-# returns counted by event, overdue at the period's end, notices counted one by one)
-# have no list filter of their own.
-LIST_SETS = {"sign_rate": (None, "dispatched"), "on_time_rate": ("on_time", "resolved"),
-             "reopen_rate": ("redone", "resolved"), "satisfaction_rate": (None, "rated")}
-
-
 def list_links(start: date, end: date):
-    """``link(unit_id, set name)`` → the problem list of that set for the unit."""
-    period, base = metrics.Period(start, end), url_for("issues.index")
+    """``link(unit_id, figure, which)`` → the problem list of exactly the problems a
+    figure of the unit's card counts (``which`` 0: the count or numerator, 1: a rate's
+    base; ``scorecards.LINKS``)."""
+    base = url_for("issues.index")
 
-    def link(unit_id: int, name: str | None) -> str | None:
-        if name is None:
-            return None
-        return f"{base}?{urlencode(metrics.links.set_filters(name, period, unit_id))}"
+    def link(unit_id: int, name: str, which: int = 0) -> str | None:
+        args = scorecards.link_args(name, which, unit_id, start, end)
+        return f"{base}?{urlencode(args)}" if args is not None else None
 
     return link
+
+
+# Units per page of the two rankings: a province has thousands of units, and a page of
+# every unit's breakdown (seven figures, each with its links) would be megabytes.
+PAGE_SIZE = 50
+
+
+def _pages(data: dict) -> SimpleNamespace:
+    """The ``page`` argument (1 when missing or bad) over the longer of the two rankings,
+    for the ``pager`` macro; slices ``data["month"]`` and ``data["year"]`` to it."""
+    total = max(len(data["month"]), len(data["year"]), 1)
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    page = request.args.get("page", 1, type=int) or 1
+    page = min(max(page, 1), pages)
+    lo = (page - 1) * PAGE_SIZE
+    data["units"] = len(data["month"])
+    data["below"] = sum(1 for c in data["month"] if c.below(data["settings"]["threshold"]))
+    data["month"], data["year"] = data["month"][lo:lo + PAGE_SIZE], data["year"][lo:lo + PAGE_SIZE]
+    return SimpleNamespace(page=page, pages=pages, has_prev=page > 1, prev_num=page - 1,
+                           has_next=page < pages, next_num=page + 1)
 
 
 @bp.route("/scorecards")
 @role_required("coordinator", "leader", "admin")
 def scorecards_page():
-    """The month's and the year's ranking, each unit's breakdown."""
+    """The month's and the year's ranking, each unit's breakdown (by pages of units)."""
     year, month = _month_arg(request.args.get("month"))
     data = scorecards.ranking(year, month)
+    page = _pages(data)
     prev = date(year - (month == 1), (month - 2) % 12 + 1, 1)
     nxt = date(year + (month == 12), month % 12 + 1, 1)
-    return render_template("meetings/scorecards.html", data=data, FIGURES=FIGURES,
-                           LIST_SETS=LIST_SETS,
+    return render_template("meetings/scorecards.html", data=data, FIGURES=FIGURES, page=page,
                            month_link=list_links(data["start"], data["end"]),
-                           year_link=list_links(date(year, 1, 1), data["end"]),
+                           year_link=list_links(data["year_start"], data["end"]),
                            month=f"{year}-{month:02d}", prev=f"{prev:%Y-%m}",
                            next=f"{nxt:%Y-%m}" if nxt <= local_today() else None)
 

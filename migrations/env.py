@@ -86,6 +86,10 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    # The search's per-database objects (FTS5 table, trigram indexes) are not in the
+    # models: keep autogenerate from dropping them.
+    from crm.enterprises.search_index import include_object
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

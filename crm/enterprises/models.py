@@ -12,6 +12,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.core.timeutil import utcnow
+from crm.enterprises import search_index
 from crm.extensions import db
 
 # GB/T 4754-2017 sections.
@@ -126,6 +127,10 @@ class Enterprise(db.Model):
 
     def __repr__(self) -> str:
         return f"<Enterprise {self.credit_code} {self.name}>"
+
+
+# The search's indexes (pg_trgm, or FTS5 with its triggers) come with the table.
+search_index.install(Enterprise.__table__)
 
 
 class Contact(db.Model):

@@ -11,12 +11,13 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, select
 
 from crm.auth.models import Unit, User, UserRole
+from crm.core.text import LIKE_ESCAPE, contains
 from crm.core.timeutil import local_today, week_start
 from crm.enterprises import credit_code as cc
-from crm.enterprises import permissions
+from crm.enterprises import permissions, search_index
 from crm.enterprises.models import CLUSTERS, OWNERSHIPS, SCALES, STATUSES, Assignment, Enterprise
 from crm.enterprises.services import search_key
 from crm.extensions import db
@@ -29,10 +30,6 @@ SORTS = {
     "employees": _l("Most employees"),
     "output": _l("Highest annual output"),
 }
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _int(value) -> int | None:
@@ -112,21 +109,13 @@ def _active_role(role_names, user_id):
 
 
 def search_condition(text: str):
-    """Name fragment, credit code, full pinyin or pinyin initials."""
-    like = f"%{_like_escape(text)}%"
-    # SQLite's LIKE already ignores ASCII case; its ILIKE would lower() every name.
-    sqlite = db.session.get_bind().dialect.name == "sqlite"
-    conds = [Enterprise.name.like(like, escape="\\") if sqlite
-             else Enterprise.name.ilike(like, escape="\\")]
-    code = cc.normalise(text)
-    if code:
-        conds.append(Enterprise.credit_code.like(f"%{_like_escape(code)}%", escape="\\"))
-    key = search_key(text)
-    if key:
-        pattern = f"%{_like_escape(key)}%"
-        conds.append(Enterprise.name_pinyin.like(pattern, escape="\\"))
-        conds.append(Enterprise.name_initials.like(pattern, escape="\\"))
-    return or_(*conds)
+    """Name fragment, credit code (or its organisation code) by prefix, full pinyin or
+    pinyin initials — served by the indexes of ``search_index``, whose docstring says
+    what matches what."""
+    text = text.strip()
+    dialect = db.session.get_bind().dialect.name
+    return search_index.condition(Enterprise, text, dialect, code=cc.normalise(text),
+                                  key=search_key(text))
 
 
 def matching(user, flt: ListFilters):
@@ -180,9 +169,9 @@ def people_matching(roles, name: str = "", ids=None, limit: int = 20) -> list:
     if ids is not None:
         stmt = stmt.where(User.id.in_(list(ids)))
     if name:
-        like = f"%{_like_escape(name)}%"
-        stmt = stmt.where(User.display_name.ilike(like, escape="\\")
-                          | Unit.name.ilike(like, escape="\\"))
+        like = contains(name)
+        stmt = stmt.where(User.display_name.ilike(like, escape=LIKE_ESCAPE)
+                          | Unit.name.ilike(like, escape=LIKE_ESCAPE))
     return list(db.session.execute(stmt))
 
 

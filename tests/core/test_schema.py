@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from crm import create_app
 from crm.config import TestConfig
+from crm.enterprises import search_index
 from crm.extensions import db
 from tests import factories
 from tests.conftest import PG_URL, _pg_reachable, _unavailable
@@ -24,7 +25,8 @@ def _migrated_diff(url: str):
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            ctx = MigrationContext.configure(conn, opts={
+                "compare_type": True, "include_object": search_index.include_object})
             return compare_metadata(ctx, db.metadata)
 
 

@@ -5,6 +5,8 @@ route that asks for it. Financing sits below meetings, so all of this is registe
 here, at the load of the meetings views."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import has_request_context, url_for
 from flask_login import current_user
 
@@ -27,9 +29,15 @@ def _links(data: fin.Figures):
     (in a request; packets print the numbers without links)."""
     if not has_request_context():
         return None
+    base, made = url_for("financing.index"), {}
 
     def link(figure, scope, **kw):
-        return url_for("financing.index", **fin.link_filters(figure, scope, data, **kw))
+        # A count and its amount share a link, and the county's table has hundreds: the
+        # list's address is built once, its query encoded per figure.
+        key = (figure, scope, tuple(sorted(kw.items())))
+        if key not in made:
+            made[key] = f"{base}?{urlencode(fin.link_filters(figure, scope, data, **kw))}"
+        return made[key]
 
     return link
 

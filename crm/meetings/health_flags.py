@@ -10,7 +10,7 @@ from crm.auth.models import Unit
 from crm.enterprises.models import Enterprise
 from crm.extensions import db
 from crm.liaisons.models import HEALTH_FLAGS, Visit, VisitFlag
-from crm.meetings.metrics.cache import cached, visit_month_domain
+from crm.meetings.metrics.cache import visit_month_domain
 from crm.meetings.sections import Section, add_overview
 
 
@@ -26,17 +26,19 @@ def flag_counts(start, end) -> dict[tuple[str, int | None], int]:
     return {(flag, town): n for flag, town, n in rows}
 
 
-def _overview(period, now):
-    # Cached like the other visit figures: a visit written in the month (flags are
-    # written with their visit) invalidates it; other writes do not.
-    counts = cached(("health flags", period.start, period.end),
-                    lambda: flag_counts(period.start, period.end),
-                    domains=("visits", visit_month_domain(f"{period.start:%Y-%m}")))
+def _overview(period, now, snapshot=None):
+    # The counts come with the month's figures (``metrics.cached_snapshot``: the same
+    # statement and cache entry, renewed by a visit of the month); the towns' names too.
+    if snapshot is not None and snapshot.flags is not None:
+        counts, names = snapshot.flags, snapshot.unit_names
+    else:
+        counts, names = flag_counts(period.start, period.end), None
     if not counts:
         return {"rows": [], "towns": [], "period": period, "links": None}
     town_ids = sorted({t for _f, t in counts if t is not None})
-    names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(town_ids))).all()
-                 ) if town_ids else {}
+    if names is None:
+        names = dict(db.session.execute(select(Unit.id, Unit.name).where(
+            Unit.id.in_(town_ids))).all()) if town_ids else {}
     towns = sorted(((tid, names.get(tid, "")) for tid in town_ids), key=lambda t: t[1])
     if any(t is None for _f, t in counts):
         towns.append((None, None))
@@ -57,4 +59,6 @@ def _overview(period, now):
     return {"rows": rows, "towns": towns, "period": period}
 
 
-add_overview(Section("health_flags", 20, "meetings/_health_flags_section.html", _overview))
+add_overview(Section("health_flags", 20, "meetings/_health_flags_section.html", _overview,
+                     with_figures=True,
+                     domains=lambda period: ("visits", visit_month_domain(period.in_month))))

@@ -292,3 +292,39 @@ class Briefing(db.Model):
         Index("ix_briefings_subject_version", "kind", "meeting_id", "leader_id", "version"),
         Index("ix_briefings_key_version", "kind", "subject_key", "version"),
     )
+
+
+class RollupMonth(db.Model):
+    """A closed month whose figures are rolled up (``crm.meetings.rollups``): when its
+    rows were written, and since when they are stale (a late write touched the month;
+    the overview counts it live until it is rewritten)."""
+
+    __tablename__ = "rollup_months"
+
+    month: Mapped[date] = mapped_column(primary_key=True)  # its first day
+    built_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stale_at: Mapped[Optional[datetime]]
+    # Moved by every late write: a rebuild clears ``stale_at`` only if no write came
+    # while it counted.
+    version: Mapped[int] = mapped_column(default=0)
+
+
+
+class RollupRow(db.Model):
+    """One counter row of a closed month's figures: a figure (``kind``) for one local
+    day and one key (the lead unit for problems, None for the county's visit figures),
+    with up to five counters ``a`` … ``e`` (``crm.meetings.metrics.daily``)."""
+
+    __tablename__ = "rollup_rows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    kind: Mapped[str] = mapped_column(String(12))
+    key: Mapped[Optional[int]]
+    a: Mapped[int] = mapped_column(default=0)
+    b: Mapped[int] = mapped_column(default=0)
+    c: Mapped[int] = mapped_column(default=0)
+    d: Mapped[int] = mapped_column(default=0)
+    e: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (Index("ix_rollup_rows_day_kind", "day", "kind"),)

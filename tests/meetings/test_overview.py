@@ -186,11 +186,9 @@ def test_query_count_does_not_grow_with_data(client, login_as, app, frozen, quer
         assert "data-testid=\"league-row\"" in html
         counts.append(q.count)
     assert counts[0] == counts[1]
-    # The page's own figures take at most 12 statements; each section that a package
-    # above adds (crm.meetings.sections: 专班, financing, flags, 回访) one more.
-    from crm.meetings import sections
-
-    assert counts[1] <= 12 + len(sections.OVERVIEW), counts
+    # Nothing cached (the tests' default): at most 12 statements with every section
+    # that a package above adds (crm.meetings.sections: 专班, financing, flags, 回访).
+    assert counts[1] <= 12, counts
     assert text_of(html, "kpi-raised").startswith("本期提出 22")
 
 
@@ -238,18 +236,18 @@ def test_a_visit_only_recomputes_the_visit_figures(client, login_as, county, fro
     with queries() as q:
         html = client.get("/meetings/overview?month=2026-10").get_data(as_text=True)
     assert text_of(html, "kpi-visits").startswith("走访记录 5")
-    # Only October's visit figures were counted again: not the problems, not September.
-    # (Two visit statements: the visit figures and the health flags seen on visits, the
-    # section crm.meetings.health_flags adds — both October's, both a visit figure.)
+    # Only the visit figures were counted again, not the problems: one statement for
+    # October's visits, September's from its rollup and the health flags seen on visits
+    # (the section crm.meetings.health_flags adds).
     assert sum("issues" in s for s in q.statements) == 0
-    assert sum("visits" in s for s in q.statements) == 2
+    assert sum("visits" in s for s in q.statements) == 1
     # A visit moved into September (a late entry corrected) invalidates both months.
     visit = db.session.scalars(select(Visit).order_by(Visit.id.desc())).first()
     visit.visit_date = date(2026, 9, 30)
     db.session.commit()
     with queries() as q:
         html = client.get("/meetings/overview?month=2026-10").get_data(as_text=True)
-    assert sum("visits" in s for s in q.statements) == 3  # both months + October's flags
+    assert sum("visits" in s for s in q.statements) == 1  # both months, October's flags
     assert text_of(html, "kpi-visits").startswith("走访记录 4 较上月 持平")
 
 
@@ -302,29 +300,44 @@ def test_cached_parts_add_up_to_the_snapshot(app, county, frozen, monkeypatch):
     assert cold.overview.previous.raised == 3 and cold.overview.current.overdue_now > 0
 
 
-def test_a_write_recomputes_only_the_months_it_touches(app, county, frozen, monkeypatch):
+def test_a_write_recomputes_only_the_part_it_touches(app, county, frozen, monkeypatch):
     from crm.meetings import metrics
+    from crm.meetings.metrics import daily
 
     monkeypatch.setitem(app.config, "METRICS_CACHE_SECONDS", 60)
     metrics.invalidate()
-    computed, real = [], metrics.month_figures
-    monkeypatch.setattr(metrics, "month_figures",
-                        lambda periods, *a, **k: computed.append(len(periods))
-                        or real(periods, *a, **k))
+    computed = []
+    for name in ("problem_figures", "visit_figures"):
+        real = getattr(daily, name)
+        monkeypatch.setattr(daily, name, lambda *a, _n=name, _f=real, **k:
+                            computed.append(_n) or _f(*a, **k))
     before = metrics.cached_snapshot(2026, 10)
-    assert computed == [1, 5]  # October by unit; September and the trend
-    # A problem raised in October: only October is counted again.
+    assert computed == ["problem_figures", "visit_figures"]
+    # A problem raised in October: the problems are counted again, not the visits.
     factories.issue(county.e1, county.k1, raised_at=local(2026, 10, 29))
     db.session.commit()
     after = metrics.cached_snapshot(2026, 10)
-    assert computed == [1, 5, 1]
+    assert computed[2:] == ["problem_figures"]
     assert after.overview.current.raised == before.overview.current.raised + 1
     assert after.overview.previous == before.overview.previous
-    # A September problem's rating corrected: September is counted again too.
+    # A September problem's rating corrected: September's figures follow.
     september = county.p[8]
     september.rating = 2
     db.session.commit()
     again = metrics.cached_snapshot(2026, 10)
-    assert computed == [1, 5, 1, 1, 5]
+    assert computed[3:] == ["problem_figures"]
     assert again.overview.previous.satisfied == before.overview.previous.satisfied - 1
     assert again == metrics.snapshot(2026, 10, NOW)
+
+
+def test_a_cached_overview_costs_two_statements(client, login_as, county, frozen, queries,
+                                                monkeypatch):
+    """With the figures and every section in the cache, the page reads the signed-in
+    user and the unread notices, nothing else."""
+    monkeypatch.setitem(client.application.config, "METRICS_CACHE_SECONDS", 60)
+    login_as("coordinator")
+    client.get("/meetings/overview?month=2026-10")
+    with queries() as q:
+        html = client.get("/meetings/overview?month=2026-10").get_data(as_text=True)
+    assert 'data-testid="league-row"' in html
+    assert q.count == 2, q.statements

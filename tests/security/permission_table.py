@@ -129,6 +129,7 @@ TABLE: dict[str, tuple] = {
     # meetings and packets
     "meetings.index": ({"coordinator", "leader"}, None),
     "meetings.overview": ({"coordinator"}, None),
+    "meetings.league": ({"coordinator"}, None),  # the overview league, every unit
     "meetings.definitions": (ANY, None),  # 指标说明: how every figure is counted
     "meetings.new": ({"coordinator"}, None),
     "meetings.detail": ({"coordinator", "leader"}, None),
@@ -212,12 +213,16 @@ TABLE: dict[str, tuple] = {
     "channel.card": (ANY, "enterprise"),
     "channel.rotate": ({"coordinator"}, "enterprise"),
     "channel.photo": (ANY, None),  # then the problem's own visibility (404)
+    "channel.rate": (PUBLIC, None),  # the code's own resolved problems only
     # 回访, 申诉, 类案 (issue 18)
     "issues.followups_queue": ({"coordinator"}, None),
     "issues.followup_call": ({"coordinator"}, None),
     "issues.followup_settings": ({"admin"}, None),
     "issues.appeals": ({"coordinator"}, None),
     "issues.appeal_decide": ({"coordinator"}, None),
+    # Files of an appeal's evidence: coordinators and the appealing unit's handlers (then
+    # the appeal's own rule, 404: tests/issues/test_appeal_files.py).
+    "issues.appeal_file": ({"coordinator", "handler"}, None),
     # Only the lead unit's handler, within 3 working days of a rating: the matrix's
     # problems are not rated, so every role is refused (tests/issues/test_appeals.py).
     "issues.appeal_new": ({"handler"}, "issue"),
@@ -236,7 +241,7 @@ TABLE: dict[str, tuple] = {
 # Public pages opened with a token or code: any answer but a 5xx is right (the matrix's
 # token and code are not real ones, so they answer 404 or 410).
 PUBLIC_ANY_ANSWER = {"auth.login", "rating.rate", "main.set_language", "channel.page",
-                     "channel.raise_problem"}
+                     "channel.raise_problem", "channel.rate"}
 
 # Scopes that boil down to "the role sees this kind of record" plus a finer rule.
 SCOPE_KIND = {

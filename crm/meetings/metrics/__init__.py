@@ -53,13 +53,13 @@ the group with key ``None``. Group figures therefore add up to the county's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Optional
 
 from crm.core.timeutil import utcnow
-from flask import current_app
 
-from crm.meetings.metrics import links
+from crm.meetings.metrics import daily, links
 from crm.meetings.metrics.cache import (
     PROBLEM_HISTORY,
     cached,
@@ -86,6 +86,7 @@ from crm.meetings.metrics.lists import (
     RedProblem,
     RedUnit,
     escalated_open,
+    problem_lists,
     red_list,
 )
 from crm.meetings.metrics.queries import (
@@ -112,6 +113,10 @@ class MonthSnapshot:
     overview: MonthOverview
     red_units: list[RedUnit]
     escalated: list[EscalatedProblem]
+    # The health flags' counts {(flag, town id): visits} and the units' names, read with
+    # the figures by ``cached_snapshot`` (None from ``snapshot``).
+    flags: Optional[dict] = field(default=None, compare=False)
+    unit_names: Optional[dict] = field(default=None, compare=False)
 
     @property
     def now(self) -> datetime:
@@ -135,51 +140,48 @@ def snapshot(year: int, month: int, now: datetime | None = None, *, red_per_unit
 
 
 def cached_snapshot(year: int, month: int, red_per_unit: int = 5) -> MonthSnapshot:
-    """``snapshot`` for now, reused until a write or ``METRICS_CACHE_SECONDS``, in
-    parts cached apart so that a write recomputes only what it can change:
+    """``snapshot`` for now: closed months read from their rollups, the running month
+    counted live (``crm.meetings.metrics.daily``), in two parts cached apart so that a
+    visit logged does not recount the problems:
 
-    * the month's problem figures by unit (so far, while it runs), overdue now, the red
-      list and the escalated problems — after any problem write (and at most
-      ``METRICS_CACHE_SECONDS`` old: problems turn red without a write);
-    * the comparison period's and the trend's figures — after a write to a problem
-      raised, dispatched, resolved, rated or closed in one of those months, or one that
-      may touch any month (``PROBLEM_HISTORY``), and at most ``METRICS_HISTORY_SECONDS``
-      old; while the month runs the comparison ends at the month part's time of day,
-      so it is part of the key;
-    * each period's visit figures — after a visit of that month.
+    * the problems: the workday overrides with the rollup months' freshness (the
+      figures' statement then holds only the arms that count), the red list with the
+      escalated problems in one statement (its counts per unit are "overdue now"), and
+      every period's figures
+      with the units' names in one — after any problem write, and at most
+      ``METRICS_CACHE_SECONDS`` old (problems turn red without a write);
+    * the visits: the month's and its comparison period's visit figures and the month's
+      health flags, in one statement — after a visit of either month or an assignment.
 
     The result equals ``snapshot(year, month, red_per_unit)`` taken at the time of the
-    month's part (a test holds them equal)."""
+    problems' part (tests hold them equal, with rollups and without)."""
 
-    def month_part():
+    def problems_part():
         now = utcnow()
-        overrides = all_overrides()
+        overrides, fresh_months = daily.overrides_and_fresh()
         periods = overview_periods(year, month, now)
-        return (now, periods, month_figures(periods[:1], now, overrides)[0],
-                red_list(now, per_unit=red_per_unit, overrides=overrides),
-                escalated_open(now))
+        red_units, escalated = problem_lists(now, per_unit=red_per_unit, overrides=overrides)
+        groups, names = daily.problem_figures(periods, now, overrides, red_units,
+                                              fresh_months)
+        return now, periods, groups, names, red_units, escalated
 
-    now, periods, current, red_units, escalated = cached(
-        ("problems", year, month, red_per_unit), month_part, domains=("problems",))
-    history = cached(
-        ("problem history", tuple(periods[1:])),
-        lambda: month_figures(periods[1:], now, all_overrides(), with_red=False),
-        domains=(PROBLEM_HISTORY, *(problem_month_domain(p.in_month) for p in periods[1:])),
-        ttl=current_app.config.get("METRICS_HISTORY_SECONDS", 900))
-    visits = tuple(
-        cached(("visits", p), lambda p=p: visits_summary(p.start, p.end),
-               domains=("visits", visit_month_domain(p.in_month)))
-        for p in periods[:2])
-    overview = assemble_overview(periods, join_history(current, history), now, visits)
-    return MonthSnapshot(overview=overview, red_units=red_units, escalated=escalated)
+    now, periods, groups, names, red_units, escalated = cached(
+        ("problems", year, month, red_per_unit), problems_part, domains=("problems",))
+    visits, flags = cached(
+        ("visits", tuple(periods[:2])), lambda: daily.visit_figures(periods, now),
+        domains=("visits", *(visit_month_domain(p.in_month) for p in periods[:2])))
+    return MonthSnapshot(overview=assemble_overview(periods, groups, now, visits),
+                         red_units=red_units, escalated=escalated, flags=flags,
+                         unit_names=names)
 
 
 __all__ = [
     "CHANGE_FIGURES", "DEFINITIONS", "GENERAL", "GROUPINGS", "VISIT_FIGURES", "Definition",
-    "EscalatedProblem", "Figures", "MonthOverview", "MonthPeriods", "MonthSnapshot",
-    "Period", "RedProblem", "RedUnit", "TrendPoint",
+    "PROBLEM_HISTORY", "EscalatedProblem", "Figures", "MonthOverview", "MonthPeriods",
+    "MonthSnapshot", "Period", "RedProblem", "RedUnit", "TrendPoint",
     "VisitSummary", "WorkdayIndex", "all_overrides", "cached", "cached_snapshot",
     "county_figures", "escalated_open", "group_figures", "invalidate", "league",
-    "links", "month_overview", "month_visits", "overview_periods", "percent",
-    "period_visits", "red_list", "snapshot", "visits_summary",
+    "join_history", "links", "month_figures", "month_overview", "problem_lists",
+    "problem_month_domain", "visit_month_domain", "month_visits", "overview_periods",
+    "percent", "period_visits", "red_list", "snapshot", "visits_summary",
 ]

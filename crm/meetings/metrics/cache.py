@@ -6,13 +6,14 @@ its time-to-live has not run out — the time limit bounds how stale a snapshot 
 such as "overdue now" can get, since a problem turns red without any write.
 
 Data versions are kept per *domain* — ``problems`` (problems, their events and
-units, categories, workday overrides) and ``visits`` (assignments; a visit itself
-only touches the month of its date, ``visits:YYYY-MM``); names of units and
-enterprises belong to both — so that a visit logged does not throw away the problem
-figures, the costlier half, nor last month's visit figures. A domain's version moves
-whenever a transaction that wrote one of its tables commits (SQLAlchemy session
-events). With Redis (``REDIS_URL``) the versions live in Redis, so a write on any
-host invalidates every process; without Redis they are local to the process (the
+units, categories, workday overrides), ``visits`` (assignments; a visit itself
+only touches the month of its date, ``visits:YYYY-MM``) and ``sections`` (what the
+overview's added sections read); names of units and enterprises belong to all — so
+that a visit logged does not throw away the problem figures, the costlier half, nor
+last month's visit figures. A domain's version moves whenever a transaction that
+wrote one of its tables commits (SQLAlchemy session events). With Redis
+(``REDIS_URL``) the versions live in Redis, so a write on any host invalidates every
+process; without Redis they are local to the process (the
 embedded single-host setup). Writes that bypass the ORM session (bulk loads on a raw
 connection) call ``invalidate()`` themselves.
 """
@@ -38,7 +39,10 @@ log = logging.getLogger(__name__)
 # bumped by writes that can change any month — categories and workday overrides (the
 # working-day counts), names, and problem writes the session could not date.
 PROBLEM_HISTORY = "problems:any"
-DOMAINS = ("problems", "visits", PROBLEM_HISTORY)
+# "sections": what the sections added to the overview read (``crm.meetings.sections``):
+# follow-up calls, financing, task forces.
+SECTIONS = "sections"
+DOMAINS = ("problems", "visits", PROBLEM_HISTORY, SECTIONS)
 WATCHED_TABLES = {
     "issues": ("problems",), "issue_events": ("problems",), "issue_units": ("problems",),
     "categories": ("problems", PROBLEM_HISTORY),
@@ -47,7 +51,16 @@ WATCHED_TABLES = {
     "units": DOMAINS, "enterprises": DOMAINS,
     # An upheld appeal takes a rating of any month out of the figures (issue 18).
     "appeals": ("problems", PROBLEM_HISTORY),
+    **{table: (SECTIONS,) for table in (
+        "follow_ups", "financing_needs", "bank_responses", "task_forces", "projects",
+        "milestones", "rhythm_meetings", "meetings")},
 }
+# The working days of the task forces' milestones follow the overrides too.
+WATCHED_TABLES["workday_overrides"] += (SECTIONS,)
+# Called with (session, table name, row) for each row a flush writes, and with (session,
+# table name, None) for a bulk statement: ``crm.meetings.rollups`` notes there which
+# closed months a write touches, from the same events that move the versions.
+WRITE_LISTENERS: list[Callable] = []
 REDIS_KEY = "crm:metrics:version:{}"
 MAX_ENTRIES = 24
 _DIRTY = "crm_metrics_dirty"
@@ -209,6 +222,8 @@ def _note_flush(session, _flush_context):
     # ``new``/``dirty``/``deleted`` still hold the pre-flush state here.
     for obj in chain(session.new, session.dirty, session.deleted):
         _mark(session, _table_name(obj), obj)
+        for listener in WRITE_LISTENERS:
+            listener(session, _table_name(obj), obj)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -217,6 +232,8 @@ def _note_bulk(orm_execute_state):
     if orm_execute_state.is_insert or orm_execute_state.is_update or orm_execute_state.is_delete:
         table = getattr(orm_execute_state.statement, "table", None)
         _mark(orm_execute_state.session, getattr(table, "name", None))
+        for listener in WRITE_LISTENERS:
+            listener(orm_execute_state.session, getattr(table, "name", None), None)
 
 
 @event.listens_for(Session, "after_commit")

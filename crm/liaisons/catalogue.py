@@ -135,11 +135,18 @@ def delivered_to_enterprise(enterprise) -> int:
         .where(Visit.enterprise_id == enterprise.id)) or 0
 
 
-def form_policies(enterprise, on: date | None = None) -> tuple[list[Policy], list[Policy]]:
+def form_policies(enterprise, on: date | None = None, ids=None
+                  ) -> tuple[list[Policy], list[Policy]]:
     """Valid policies split into (matching ``enterprise``, the others), newest first, in
-    one query: the visit form offers the matching ones first."""
-    rows = db.session.scalars(valid_policies(on).order_by(Policy.valid_from.desc().nulls_last(),
-                                                          Policy.id.desc()))
+    one query: the visit form offers the matching ones first. With ``ids``, only those
+    of them (a submit checks the policies it names, not the whole catalogue)."""
+    stmt = valid_policies(on)
+    if ids is not None:
+        if not ids:
+            return [], []
+        stmt = stmt.where(Policy.id.in_(list(ids)))
+    rows = db.session.scalars(stmt.order_by(Policy.valid_from.desc().nulls_last(),
+                                            Policy.id.desc()))
     matching, other = [], []
     for p in rows:
         (matching if policy_fits(p, enterprise) else other).append(p)

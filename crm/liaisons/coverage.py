@@ -34,6 +34,7 @@ from sqlalchemy import (
     and_,
     case,
     distinct,
+    exists,
     func,
     literal_column,
     or_,
@@ -45,12 +46,13 @@ from crm.auth.models import User
 from crm.core.timeutil import local_today, week_start
 from crm.enterprises.models import Assignment, Enterprise
 from crm.extensions import db
-from crm.liaisons.models import Visit
+from crm.liaisons.models import CoverageRow, Visit
 
 PERIOD_KINDS = ("week", "month", "quarter")
 COMMISSIONER_ROLES = ("commissioner",)
 LEADER_ROLES = ("leader_a", "leader_b")
 STALE_DAYS = 14  # "not visited for two weeks or more"
+ROLLUP_TABLES = ("unit", "commissioner", "leader")  # the coverage page's tables
 
 
 @dataclass(frozen=True)
@@ -234,23 +236,118 @@ def coverage_by(period: Period, by: str, *, as_of: date | None = None,
     (commissioners without a unit are left out of the unit table). ``only`` restricts
     the result to those ids.
     """
+    if by not in ROLLUP_TABLES:
+        raise ValueError(f"unknown grouping {by!r}")
+    return _grouped(period.weeks(as_of), as_of, by, only)
+
+
+def _grouped(weeks: list[date], as_of: date | None, by: str,
+             only: Iterable[int] | None = None) -> dict[int, Coverage]:
+    """``coverage_by`` over the given weeks, counted live (one query)."""
     if by == "unit":
         roles, join_users, group_col = COMMISSIONER_ROLES, True, User.unit_id
-    elif by in ("commissioner", "leader"):
+    else:
         roles = COMMISSIONER_ROLES if by == "commissioner" else LEADER_ROLES
         join_users, group_col = False, Assignment.user_id
-    else:
-        raise ValueError(f"unknown grouping {by!r}")
     conditions = []
     if only is not None:
         conditions.append(group_col.in_(list(only)))
     result: dict[int, Coverage] = {}
-    for row in _week_counts(period.weeks(as_of), as_of, roles, conditions, join_users,
-                            group_col):
+    for row in _week_counts(weeks, as_of, roles, conditions, join_users, group_col):
         if row.grp is None:
             continue
         result[row.grp] = result.get(row.grp, Coverage()) + Coverage(row.visited, row.assigned)
     return result
+
+
+def rollup_fresh(week: date, built_on: date, as_of: date) -> bool:
+    """Whether a week's rollup rows, counted up to ``built_on``, hold for ``as_of``: the
+    same assignments have begun by both days (a closed week: by its Sunday)."""
+    sunday = week + timedelta(days=6)
+    return min(sunday, built_on) == min(sunday, as_of)
+
+
+def overview_figures(period: Period, as_of: date | None = None, limit: int | None = None,
+                     expand: str | None = None) -> dict:
+    """The coverage page's figures: overall week by week, and the tables by unit, by
+    commissioner and by leader with the weakest rows first (rate, then key), each cut to
+    ``limit`` rows except the one named by ``expand``, and how many rows each has.
+
+    Weeks with rollup rows that hold (``crm.liaisons.rollups``) are read from them, the
+    others are counted live; the figures are the same either way. Two statements for a single week
+    with its rollup, three for several, otherwise at most six.
+    """
+    as_of = as_of or local_today()
+    weeks = period.weeks(as_of)
+    tables: dict[str, dict[int, Coverage]] = {by: {} for by in ROLLUP_TABLES}
+    if not weeks:
+        return {"trend": [], "tables": {by: [] for by in ROLLUP_TABLES},
+                "sizes": {by: 0 for by in ROLLUP_TABLES}}
+    found, sizes = {}, {by: 0 for by in ROLLUP_TABLES}
+    for row in db.session.execute(
+            select(CoverageRow.week, CoverageRow.assigned, CoverageRow.visited,
+                   CoverageRow.built_on, CoverageRow.units, CoverageRow.commissioners,
+                   CoverageRow.leaders)
+            .where(CoverageRow.scope == "all", CoverageRow.week.in_(weeks))):
+        if rollup_fresh(row.week, row.built_on, as_of):
+            found[row.week] = Coverage(row.visited, row.assigned)
+            sizes = {"unit": row.units, "commissioner": row.commissioners,
+                     "leader": row.leaders}  # used when the period is this one week
+    fresh = [monday for monday in weeks if monday in found]
+    missing = [monday for monday in weeks if monday not in found]
+    if not missing:
+        # Every week rolled up: each table's weakest rows (one statement; for a single
+        # week read in order from the rate index) and each table's size.
+        rate = (CoverageRow.rate if len(weeks) == 1 else literal_column(
+            "sum(coverage_rows.visited) * 1.0 / sum(coverage_rows.assigned)"))
+        selects = []
+        for by in ROLLUP_TABLES:
+            stmt = select(literal_column(f"'{by}'").label("scope"), CoverageRow.key)
+            if len(weeks) == 1:
+                stmt = stmt.add_columns(CoverageRow.visited, CoverageRow.assigned).where(
+                    CoverageRow.week == weeks[0], CoverageRow.scope == by)
+            else:
+                stmt = (stmt.add_columns(func.sum(CoverageRow.visited).label("visited"),
+                                         func.sum(CoverageRow.assigned).label("assigned"))
+                        .where(CoverageRow.scope == by, CoverageRow.week.in_(weeks))
+                        .group_by(CoverageRow.key))
+            stmt = stmt.order_by(rate, CoverageRow.key)
+            if limit is not None and by != expand:
+                stmt = stmt.limit(limit)
+            selects.append(select(stmt.subquery()))
+        shown: dict[str, list] = {by: [] for by in ROLLUP_TABLES}
+        for row in db.session.execute(union_all(*selects)):
+            shown[row.scope].append((row.key, Coverage(int(row.visited), int(row.assigned))))
+        for rows in shown.values():  # the union does not keep each part's order
+            rows.sort(key=lambda kv: (kv[1].rate or 0, kv[0]))
+        if len(weeks) > 1:  # a key can be in several weeks
+            sizes.update(db.session.execute(
+                select(CoverageRow.scope, func.count(distinct(CoverageRow.key)))
+                .where(CoverageRow.scope.in_(ROLLUP_TABLES), CoverageRow.week.in_(weeks))
+                .group_by(CoverageRow.scope)).all())
+        return {"trend": [(monday, found[monday]) for monday in weeks], "tables": shown,
+                "sizes": sizes}
+    # Some weeks counted live (no rollup yet, or a write made it stale).
+    live = {missing[r.week]: Coverage(r.visited, r.assigned)
+            for r in _week_counts(missing, as_of, COMMISSIONER_ROLES, [], False)}
+    for by in ROLLUP_TABLES:
+        tables[by] = _grouped(missing, as_of, by)
+    if fresh:
+        for row in db.session.execute(
+                select(CoverageRow.scope, CoverageRow.key, CoverageRow.assigned,
+                       CoverageRow.visited)
+                .where(CoverageRow.scope.in_(ROLLUP_TABLES), CoverageRow.week.in_(fresh))):
+            table = tables[row.scope]
+            table[row.key] = table.get(row.key, Coverage()) + Coverage(row.visited,
+                                                                        row.assigned)
+    trend = [(monday, found.get(monday) or live.get(monday, Coverage())) for monday in weeks]
+
+    def ordered(by):  # the weakest first: that is where a coordinator looks
+        rows = sorted(tables[by].items(), key=lambda kv: (kv[1].rate or 0, kv[0]))
+        return rows if by == expand or limit is None else rows[:limit]
+
+    return {"trend": trend, "tables": {by: ordered(by) for by in ROLLUP_TABLES},
+            "sizes": {by: len(table) for by, table in tables.items()}}
 
 
 @dataclass(frozen=True)
@@ -296,12 +393,19 @@ def stale_enterprises(*, commissioner=None, unit=None, leader=None, today: date 
     )
     if join_users:
         inner = inner.join(User, User.id == Assignment.user_id)
+    # Visited within ``days``: not stale, whatever else. An anti-join (for a province,
+    # the recent visits read once from the (date, enterprise) index; for a portfolio, a
+    # probe per enterprise), so the last visit is looked up only for those that remain.
+    recent = exists().where(Visit.enterprise_id == Enterprise.id,
+                            Visit.visit_date > today - timedelta(days=days),
+                            Visit.visit_date <= today)
     inner = (
         inner.where(
             Assignment.role.in_(roles),
             Assignment.start_date <= today,
             or_(Assignment.end_date.is_(None), Assignment.end_date >= today),
             Enterprise.status != "deregistered",
+            ~recent,
             *conditions,
         )
         .group_by(Enterprise.id, Enterprise.name)

@@ -174,11 +174,7 @@ class VisitForm(BaseForm):
     def setup(self, *, policies_matching, policies_other, categories, reference_date,
               existing_photo_ids=(), kept_policy_choices=()) -> VisitForm:
         """Fill choices: policies (matching first), categories, photos that can be removed."""
-        offered = [*policies_matching, *policies_other, *kept_policy_choices]
-        self.policies.choices = [(p.id, p.title) for p in offered]
-        self.policy_info = {p.id: p for p in offered}
-        self.matching_ids = {p.id for p in policies_matching}
-        self.top_ids = {p.id for p in policies_matching[:TOP_POLICIES]}
+        self.offer_policies(policies_matching, policies_other, kept_policy_choices)
         self.category_choices = [("", _l("Choose a category"))] + [(c.id, c.name)
                                                                    for c in categories]
         self.categories_required = bool(categories)
@@ -190,6 +186,15 @@ class VisitForm(BaseForm):
         if not self.is_submitted() and not self.client_uuid.data:
             self.client_uuid.data = str(uuid.uuid4())
         return self
+
+    def offer_policies(self, matching, other, kept=()) -> None:
+        """The policy choices: ``matching`` first (the best few shown), then ``other``
+        and the ``kept`` ones no longer valid that the visit already holds."""
+        offered = [*matching, *other, *kept]
+        self.policies.choices = [(p.id, p.title) for p in offered]
+        self.policy_info = {p.id: p for p in offered}
+        self.matching_ids = {p.id for p in matching}
+        self.top_ids = {p.id for p in matching[:TOP_POLICIES]}
 
     def blank_problem(self) -> ProblemForm:
         """An unbound problem row for the browser to copy (``__i__`` is the index)."""

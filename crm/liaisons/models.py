@@ -233,3 +233,29 @@ class VisitCap(db.Model):
     enterprise = relationship("Enterprise", lazy="raise_on_sql")
 
     __table_args__ = (CheckConstraint("per_week BETWEEN 1 AND 7", name="per_week"),)
+
+
+class CoverageRow(db.Model):
+    """One week's coverage figure for one scope, written by ``crm.liaisons.rollups``:
+    ``scope`` is ``all`` (``key`` 0), ``unit``, ``commissioner`` or ``leader`` (``key``
+    the unit or user id). A week has rows only while they hold; ``built_on`` is the day
+    they were counted up to (a week still running counts assignments begun by then)."""
+
+    __tablename__ = "coverage_rows"
+
+    week: Mapped[date] = mapped_column(primary_key=True)  # the Monday
+    scope: Mapped[str] = mapped_column(String(12), primary_key=True)
+    key: Mapped[int] = mapped_column(primary_key=True)
+    assigned: Mapped[int] = mapped_column(default=0)
+    visited: Mapped[int] = mapped_column(default=0)
+    rate: Mapped[float] = mapped_column(default=0.0)  # visited / assigned: weakest first
+    built_on: Mapped[date]
+    # On the ``all`` row: how many rows the week has by unit, commissioner and leader.
+    units: Mapped[Optional[int]]
+    commissioners: Mapped[Optional[int]]
+    leaders: Mapped[Optional[int]]
+
+    __table_args__ = (
+        # A week's table weakest first, read in order.
+        Index("ix_coverage_rows_weakest", "week", "scope", "rate", "key"),
+    )

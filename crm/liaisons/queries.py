@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from crm.auth.models import Unit, User
 from crm.core.timeutil import local_today, utcnow
 from crm.enterprises.models import Assignment, Enterprise
+from crm.enterprises.queries import search_condition
 from crm.extensions import db
 from crm.issues.models import OPEN_STATES, Issue
 from crm.liaisons import permissions
@@ -19,9 +20,8 @@ from crm.liaisons.coverage import (
     STALE_DAYS,
     Coverage,
     Period,
-    coverage_by,
+    overview_figures,
     stale_enterprises,
-    weekly_coverage,
 )
 from crm.liaisons.models import Visit, VisitCap, VisitFlag, VisitPhoto, VisitPolicy
 
@@ -180,12 +180,9 @@ def filtered_visits(user, filters: dict):
     """``select(Visit)`` of the visits ``user`` may see that match the list filters."""
     stmt = permissions.visible(select(Visit), user)
     if filters.get("q"):
-        q = filters["q"]
-        like = f"%{q}%"
-        stmt = stmt.where(Visit.enterprise_id.in_(select(Enterprise.id).where(or_(
-            Enterprise.name.ilike(like), Enterprise.credit_code == q.upper(),
-            Enterprise.name_pinyin.ilike(f"%{q.lower().replace(' ', '')}%"),
-            Enterprise.name_initials.ilike(f"%{q.lower()}%")))))
+        # The registry's own search (name, code, pinyin), with its indexes.
+        stmt = stmt.where(Visit.enterprise_id.in_(
+            select(Enterprise.id).where(search_condition(filters["q"]))))
     if filters.get("enterprise"):
         stmt = stmt.where(Visit.enterprise_id == filters["enterprise"])
     if filters.get("date_from"):
@@ -259,29 +256,32 @@ def visit_issues(visit: Visit) -> list[Issue]:
                                    .order_by(Issue.id)))
 
 
-def coverage_overview(period: Period, today: date) -> dict:
+# Rows a coverage table shows, weakest first; the whole table is one click away.
+COVERAGE_ROWS = 30
+
+
+def coverage_overview(period: Period, today: date, expand: str | None = None) -> dict:
     """Everything the coordinator's coverage page shows, in a fixed number of queries:
     overall (week by week), by unit, by commissioner, by leader, and the enterprises not
-    visited for two weeks (the first 100)."""
-    trend = weekly_coverage(period, as_of=today)
-    tables = {by: coverage_by(period, by, as_of=today)
-              for by in ("unit", "commissioner", "leader")}
+    visited for two weeks (the first 100). Each table keeps its ``COVERAGE_ROWS``
+    weakest rows (a province has thousands of commissioners) except the one named by
+    ``expand``; ``sizes`` says how many rows each has in all."""
+    figures = overview_figures(period, today, COVERAGE_ROWS, expand)
+    trend, shown = figures["trend"], figures["tables"]
+    unit_ids = [key for key, _cov in shown["unit"]]
     units = dict(db.session.execute(select(Unit.id, Unit.name).where(
-        Unit.id.in_(list(tables["unit"])))).all()) if tables["unit"] else {}
-    person_ids = set(tables["commissioner"]) | set(tables["leader"])
+        Unit.id.in_(unit_ids))).all()) if unit_ids else {}
+    person_ids = {key for by in ("commissioner", "leader") for key, _cov in shown[by]}
     people = {pid: (name, unit) for pid, name, unit in db.session.execute(
         select(User.id, User.display_name, Unit.name).outerjoin(Unit, Unit.id == User.unit_id)
         .where(User.id.in_(person_ids)))} if person_ids else {}
-
-    def ordered(table):  # the weakest first: that is where a coordinator looks
-        return sorted(table.items(), key=lambda kv: (kv[1].rate or 0, kv[0]))
-
     return {
         "total": sum((cov for _monday, cov in trend), Coverage()),
         "trend": trend,
-        "by_unit": ordered(tables["unit"]),
-        "by_commissioner": ordered(tables["commissioner"]),
-        "by_leader": ordered(tables["leader"]),
+        "by_unit": shown["unit"],
+        "by_commissioner": shown["commissioner"],
+        "by_leader": shown["leader"],
+        "sizes": figures["sizes"],
         "unit_label_of": lambda key: (units.get(key, "?"), None),
         "person_label_of": lambda key: people.get(key, ("?", None)),
         "stale": stale_enterprises(today=today, limit=100),
@@ -294,8 +294,12 @@ def shared_visits(monday: date, min_authors: int = 2) -> list[dict]:
     (two queries)."""
     sunday = monday + timedelta(days=6)
     in_week = (Visit.visit_date >= monday) & (Visit.visit_date <= sunday)
+    # Two or more cadres: the lowest and highest author differ (a hash aggregate over
+    # the week's visits; counting distinct authors would sort them all).
+    several = (func.min(Visit.author_id) != func.max(Visit.author_id) if min_authors == 2
+               else func.count(func.distinct(Visit.author_id)) >= min_authors)
     crowded = (select(Visit.enterprise_id).where(in_week).group_by(Visit.enterprise_id)
-               .having(func.count(func.distinct(Visit.author_id)) >= min_authors))
+               .having(several))
     visits = db.session.scalars(
         select(Visit).options(joinedload(Visit.author).lazyload(User.role_rows),
                               joinedload(Visit.enterprise))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import force_locale
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -70,11 +70,11 @@ def existing_submission(client_uuid: str | None, enterprise, actor) -> Visit | N
     if not client_uuid:
         return None
     client_uuid = client_uuid.lower()
-    # The visit stored under this id, or the one it was added to ("补充"), in one query.
-    visit = db.session.scalar(select(Visit).where(or_(
-        Visit.client_uuid == client_uuid,
-        Visit.id.in_(select(VisitAppend.visit_id).where(VisitAppend.client_uuid == client_uuid))
-    )).limit(1))
+    # The visit stored under this id, or the one it was added to ("补充"), in one query:
+    # each id looked up in its own unique index (an OR of the two would scan every visit).
+    ids = union_all(select(Visit.id).where(Visit.client_uuid == client_uuid),
+                    select(VisitAppend.visit_id).where(VisitAppend.client_uuid == client_uuid))
+    visit = db.session.scalar(select(Visit).where(Visit.id.in_(ids)).limit(1))
     if visit is not None and (visit.author_id != actor.id or visit.enterprise_id != enterprise.id):
         raise VisitConflict(_("This submission belongs to another visit. Reload the page and "
                               "enter the visit again."))

@@ -15,6 +15,7 @@ from crm.enterprises import permissions as enterprise_permissions
 from crm.enterprises.models import Enterprise
 from crm.extensions import MAX_PAGE, db
 from crm.liaisons import catalogue, permissions, queries
+from crm.liaisons import rollups  # noqa: F401  (keeps the coverage rollups in step with writes)
 from crm.liaisons.coverage import coverage, parse_period, stale_enterprises, weekly_coverage
 from crm.liaisons.export import EXPORT_LIMIT, visits_workbook
 from crm.liaisons.forms import VisitFilterForm
@@ -103,5 +104,6 @@ def coverage_page():
             total=coverage(period, leader=current_user, as_of=today),
             trend=weekly_coverage(period, leader=current_user, as_of=today),
             stale=stale_enterprises(leader=current_user, today=today))
-    return render_template("liaisons/coverage.html", period=period,
-                           **queries.coverage_overview(period, today))
+    expand = request.args.get("all")
+    return render_template("liaisons/coverage.html", period=period, expand=expand,
+                           **queries.coverage_overview(period, today, expand))

@@ -21,18 +21,29 @@ from crm.liaisons.views import bp
 from crm.liaisons.views.visits import _week_arg
 
 
+CAPS_PAGE = 50  # visit caps listed at a time
+
+
 @bp.route("/shared")
 @role_required("coordinator")
 def shared_visits():
     """Enterprises that several cadres visited in the week, with the caps in force."""
     today = local_today()
     monday = _week_arg(request.args.get("week"), today)
+    # The caps in force, a page at a time after the last one shown (keyset: a province
+    # sets thousands).
+    after = request.args.get("caps_after", type=int) or 0
+    if not 0 <= after < 2**31:
+        after = 0
     caps = list(db.session.scalars(select(VisitCap).options(
-        joinedload(VisitCap.enterprise)).order_by(VisitCap.enterprise_id)))
+        joinedload(VisitCap.enterprise)).where(VisitCap.enterprise_id > after)
+        .order_by(VisitCap.enterprise_id).limit(CAPS_PAGE + 1)))
+    more = caps[CAPS_PAGE - 1].enterprise_id if len(caps) > CAPS_PAGE else None
     return render_template(
         "liaisons/shared.html", rows=queries.shared_visits(monday), monday=monday,
         sunday=monday + timedelta(days=6), prev_week=monday - timedelta(weeks=1),
-        next_week=monday + timedelta(weeks=1), this_monday=week_start(today), caps=caps,
+        next_week=monday + timedelta(weeks=1), this_monday=week_start(today),
+        caps=caps[:CAPS_PAGE], caps_more=more,
         cap_form=VisitCapForm(formdata=None))
 
 

@@ -109,13 +109,24 @@ def my_week():
         stale=stale, stale_by_id={s.enterprise_id: s for s in stale})
 
 
-def _visit_form(enterprise, visit: Visit | None = None) -> VisitForm:
-    """The form for ``enterprise``, pre-filled from ``visit`` when editing (GET)."""
-    matching, other = catalogue.form_policies(enterprise)
+def _policy_choices(enterprise, visit: Visit | None, ids=None):
+    """(matching, other, kept) policies for the form: with ``ids``, only those."""
+    matching, other = catalogue.form_policies(enterprise, ids=ids)
     if request.method == "GET":  # the best fits first; a submit only needs the choices
         matching = catalogue.best_first(enterprise, matching)
     offered = {p.id for p in matching + other}
     kept = [p for p in visit.policies if p.id not in offered] if visit else []
+    return matching, other, kept
+
+
+def _visit_form(enterprise, visit: Visit | None = None) -> VisitForm:
+    """The form for ``enterprise``, pre-filled from ``visit`` when editing (GET). A
+    submit is checked against the policies it names only (the catalogue holds
+    thousands); the form shown again after an error offers them all (``_form_page``)."""
+    named = None
+    if request.method == "POST":
+        named = {int(v) for v in request.form.getlist("policies") if v.isdigit()}
+    matching, other, kept = _policy_choices(enterprise, visit, named)
     if visit is not None and request.method == "GET":
         form = VisitForm(data=_initial(visit))
     else:
@@ -185,6 +196,8 @@ def _form_page(form: VisitForm, enterprise, visit: Visit | None = None, error: s
     if wants_json():
         return jsonify(ok=False, message=error, errors=form.field_errors(),
                        same_day=same_day), status
+    if request.method == "POST":  # checked against the named policies only: offer all
+        form.offer_policies(*_policy_choices(enterprise, visit))
     issues = queries.visit_issues(visit) if visit is not None else []
     return render_template("liaisons/form.html", form=form, enterprise=enterprise, visit=visit,
                            issues=issues, factors=FACTORS, error=error,

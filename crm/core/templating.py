@@ -1,11 +1,12 @@
 """Template filters shared by pages and PDFs: local times and dates (Asia/Shanghai),
-and a faster gettext for templates."""
+the options of a long select, and a faster gettext for templates."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from flask import g
 from flask_babel import format_date, format_datetime, get_translations
+from markupsafe import Markup, escape
 
 from crm.core.timeutil import to_local
 
@@ -40,6 +41,15 @@ def _localdate(value: date | None, fmt: str = "yyyy-MM-dd") -> str:
     return format_date(value, fmt, rebase=False)
 
 
+def _options(items, selected=None) -> Markup:
+    """``{{ towns|options(flt.town) }}``: an ``<option>`` per item (``id``, ``name``), the
+    one whose id is ``selected`` marked, written in one pass (a province has 1,800
+    towns and 3,000 units: a template loop cost more than the page's queries)."""
+    return Markup("".join(
+        f'<option value="{item.id}"{" selected" if item.id == selected else ""}>'
+        f'{escape(item.name)}</option>' for item in items))
+
+
 def _install_fast_gettext(app) -> None:
     """Templates translate through the request's Babel translations looked up once per
     locale, not once per string (Flask-Babel negotiates on every call: ~7 µs, a
@@ -70,4 +80,5 @@ def init_app(app) -> None:
     """The ``localdt`` and ``localdate`` filters and the template gettext."""
     app.add_template_filter(_localdt, "localdt")
     app.add_template_filter(_localdate, "localdate")
+    app.add_template_filter(_options, "options")
     _install_fast_gettext(app)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import joinedload, load_only
 
 from crm.auth.models import User
 from crm.core.timeutil import utcnow
@@ -21,7 +21,7 @@ from crm.enterprises.models import Assignment, Contact, Enterprise
 from crm.enterprises.queries import week_bounds
 from crm.extensions import db
 from crm.issues import permissions as issue_permissions
-from crm.issues.models import OPEN_STATES, Issue
+from crm.issues.models import CLOCK_STATES, OPEN_STATES, Issue
 from crm.liaisons import permissions as visit_permissions
 from crm.liaisons.models import Visit
 from crm.liaisons.policies import newest_matching
@@ -140,51 +140,156 @@ def _latest_per_enterprise(model, enterprise_ids, order, *where, options=()):
     # (an IN over the newest ids let PostgreSQL hash the whole table).
     stmt = (select(model).options(*options).select_from(Enterprise)
             .join(model, model.id == newest).where(Enterprise.id.in_(enterprise_ids)))
-    return {row.enterprise_id: row for row in db.session.scalars(stmt)}
+    return {row.enterprise_id: row for row in db.session.scalars(stmt).unique()}
 
 
-def portfolio(leader, now: datetime | None = None, today: date | None = None
-              ) -> list[PortfolioCard]:
-    """The enterprises ``leader`` holds as A or B now, red problems first."""
-    now = now or utcnow()
+# A leader with more enterprises than this sees those with red or yellow problems first
+# (at most this many cards) and the rest on demand, a page at a time (issue 19: no page
+# renders a hundred-odd cards before the first paint).
+FIRST_CARDS = 30
+REST_PAGE = 30
+
+
+@dataclass
+class PortfolioFact:
+    """What orders a leader's enterprise on the portfolio, for all of them at once."""
+
+    enterprise_id: int
+    role: str
+    name_pinyin: str
+    red: int
+    yellow: int
+    visited_this_week: bool
+
+    @property
+    def urgent(self) -> bool:
+        """Red or yellow problems: shown before the first paint."""
+        return bool(self.red or self.yellow)
+
+    def sort_key(self):
+        return (-self.red, -self.yellow, self.visited_this_week, self.name_pinyin,
+                self.enterprise_id)
+
+
+@dataclass
+class Portfolio:
+    """One view of the leader's portfolio: the cards it shows and the whole's figures.
+
+    ``rest_page`` is None for the first view (the urgent cards, or every card of a
+    leader with at most ``FIRST_CARDS`` enterprises); otherwise the number of the page
+    of the other enterprises shown."""
+
+    cards: list[PortfolioCard]
+    total: int
+    red_problems: int
+    not_visited: int
+    urgent: int
+    rest: int  # enterprises not on the first view
+    rest_page: int | None = None
+    rest_pages: int = 0
+
+    @property
+    def remaining(self) -> int:
+        """Enterprises after this view (behind its "more" link)."""
+        if self.rest_page is None:
+            return self.rest
+        return max(0, self.rest - self.rest_page * REST_PAGE)
+
+    @property
+    def next_page(self) -> int | None:
+        """The next page of the rest, if any (1 from the first view)."""
+        if self.rest_page is None:
+            return 1 if self.rest else None
+        return self.rest_page + 1 if self.rest_page < self.rest_pages else None
+
+
+def portfolio_facts(leader, now: datetime, today: date | None = None) -> list[PortfolioFact]:
+    """Every enterprise ``leader`` holds as A or B now, with its red and yellow problem
+    counts and whether it was visited this week, in card order (one statement).
+
+    Per enterprise: one probe of the problems' (enterprise, state, due) index and one
+    of the visits' (enterprise, date) index — the leader's hundred-odd enterprises, not
+    their history. Every problem of an enterprise the leader holds now is visible to
+    them (``issues.permissions``): no visibility filter here."""
+    monday, sunday = week_bounds(today)
+    running = (Issue.enterprise_id == Assignment.enterprise_id) & Issue.state.in_(CLOCK_STATES)
+    red = (select(func.count()).where(running, Issue.due_at < now)
+           .correlate(Assignment).scalar_subquery())
+    yellow = (select(func.count()).where(running, Issue.due_at >= now, Issue.warn_at <= now)
+              .correlate(Assignment).scalar_subquery())
+    visited = (exists().where(Visit.enterprise_id == Assignment.enterprise_id,
+                              Visit.visit_date.between(monday, sunday))
+               .correlate(Assignment))
     rows = db.session.execute(
-        select(Enterprise, Assignment.role).join(Assignment,
-                                                 Assignment.enterprise_id == Enterprise.id)
+        select(Assignment.enterprise_id, Assignment.role, Enterprise.name_pinyin, red, yellow,
+               visited)
+        .join(Enterprise, Enterprise.id == Assignment.enterprise_id)
         .where(Assignment.user_id == leader.id, Assignment.role.in_(LEADER_ROLES),
-               Assignment.end_date.is_(None))).all()
-    ids = [ent.id for ent, _role in rows]
+               Assignment.end_date.is_(None)))
+    facts = [PortfolioFact(eid, role, pinyin or "", int(r or 0), int(y or 0), bool(v))
+             for eid, role, pinyin, r, y, v in rows]
+    return sorted(facts, key=PortfolioFact.sort_key)
+
+
+def portfolio(leader, now: datetime | None = None, today: date | None = None,
+              rest_page: int | None = None) -> Portfolio:
+    """The leader's portfolio, red problems first: the first view (every card up to
+    ``FIRST_CARDS`` enterprises; beyond that the cards with red or yellow problems, at
+    most ``FIRST_CARDS``) or, with ``rest_page``, that page of the other enterprises in
+    the same order. Each card is loaded in full; the figures are the whole portfolio's."""
+    now = now or utcnow()
+    facts = portfolio_facts(leader, now, today)
+    total = len(facts)
+    urgent = sum(f.urgent for f in facts)
+    first = total if total <= FIRST_CARDS else min(urgent, FIRST_CARDS)
+    rest = total - first
+    pages = -(-rest // REST_PAGE)
+    if rest_page is None:
+        shown = facts[:first]
+    else:
+        rest_page = max(1, min(rest_page, pages or 1))
+        start = first + (rest_page - 1) * REST_PAGE
+        shown = facts[start:start + REST_PAGE]
+    return Portfolio(cards=portfolio_cards(leader, shown, now, today), total=total,
+                     red_problems=sum(f.red for f in facts),
+                     not_visited=sum(not f.visited_this_week for f in facts),
+                     urgent=urgent, rest=rest, rest_page=rest_page, rest_pages=pages)
+
+
+def portfolio_cards(leader, facts: list[PortfolioFact], now: datetime,
+                    today: date | None = None) -> list[PortfolioCard]:
+    """The cards of these enterprises (in the order given), each with its leaders, last
+    visit and its health flags, open problems and latest rating."""
+    ids = [f.enterprise_id for f in facts]
     if not ids:
         return []
+    ents = {e.id: e for e in db.session.scalars(select(Enterprise).where(Enterprise.id.in_(ids)))}
     states = leader_states(ids, today)
-    cards = {ent.id: PortfolioCard(enterprise=ent, role=role, leaders=states[ent.id])
-             for ent, role in rows}
+    cards = {f.enterprise_id: PortfolioCard(enterprise=ents[f.enterprise_id], role=f.role,
+                                            leaders=states[f.enterprise_id],
+                                            visited_this_week=f.visited_this_week)
+             for f in facts}
     # A card shows the date and author of the last visit and the stars of the latest
-    # rating: only those columns are loaded for a leader's hundred-odd enterprises.
+    # rating: only those columns are loaded.
     visits = _latest_per_enterprise(
         Visit, ids, (Visit.visit_date.desc(), Visit.id.desc()),
         options=(load_only(Visit.id, Visit.enterprise_id, Visit.visit_date, Visit.author_id),
                  joinedload(Visit.author).load_only(User.id, User.display_name)
                  .lazyload(User.role_rows),
-                 # the health flags seen on the last visit show on the card
-                 selectinload(Visit.flags)))
-    monday, _sunday = week_bounds(today)
+                 # the health flags seen on the last visit show on the card (same statement)
+                 joinedload(Visit.flags)))
     for eid, visit in visits.items():
         cards[eid].last_visit = visit
-        cards[eid].visited_this_week = visit.visit_date >= monday
     for issue in db.session.scalars(open_issues_stmt(leader, ids, now)).unique():
         card = cards[issue.enterprise_id]
         card.open_issues.append(issue)
         light = issue.light(now)
         card.red_count += light == "red"
         card.yellow_count += light == "yellow"
-    # Every problem and visit of an enterprise the leader holds now is visible to them
-    # (``issues.permissions`` / ``liaisons.permissions``): no visibility filter in these lookups.
     rated = _latest_per_enterprise(Issue, ids, (Issue.rated_at.desc(), Issue.id.desc()),
                                    Issue.rating.is_not(None),
                                    options=(load_only(Issue.id, Issue.enterprise_id,
                                                       Issue.number, Issue.rating),))
     for eid, issue in rated.items():
         cards[eid].rated_issue = issue
-    return sorted(cards.values(), key=lambda c: (-c.red_count, -c.yellow_count,
-                                                 c.visited_this_week,
-                                                 c.enterprise.name_pinyin, c.enterprise.id))
+    return [cards[eid] for eid in ids]

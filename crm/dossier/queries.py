@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from crm.core.timeutil import utcnow
@@ -54,6 +55,26 @@ def _last_visit(user):
             .correlate(Enterprise).scalar_subquery())
 
 
+# Sort orders on stored columns page by keyset: the next page starts after the last
+# row's sort key and id (an index range on the name order), so a page deep in a
+# province's list costs what the first does. Each key: (column, descending, nullable);
+# a nullable key puts its NULLs last.
+KEYSET_ORDERS = {
+    "name": ((Enterprise.name_pinyin, False, False), (Enterprise.id, False, False)),
+    "updated": ((Enterprise.updated_at, True, False), (Enterprise.id, True, False)),
+    "employees": ((Enterprise.employees, True, True), (Enterprise.id, False, False)),
+    "output": ((Enterprise.annual_output, True, True), (Enterprise.id, False, False)),
+}
+
+
+def _order_clause(key, reverse: bool = False):
+    column, desc, nullable = key
+    clause = column.desc() if desc != reverse else column.asc()
+    if nullable:
+        clause = clause.nulls_first() if reverse else clause.nulls_last()
+    return clause
+
+
 def filtered(user, flt: ListFilters, now: datetime | None = None, today: date | None = None):
     """``select(Enterprise)`` for the list: visibility, filters and the sort order."""
     now = now or utcnow()
@@ -62,15 +83,106 @@ def filtered(user, flt: ListFilters, now: datetime | None = None, today: date | 
         stmt = stmt.where(red_issue_exists(user, now))
     if flt.unvisited:
         stmt = stmt.where(~visited_this_week(user, today))
+    if flt.sort in KEYSET_ORDERS:
+        return stmt.order_by(*(_order_clause(k) for k in KEYSET_ORDERS[flt.sort]))
+    # Orders by a figure computed for this request rank the whole filtered set anyway:
+    # they page by OFFSET.
     order = {
-        "name": [Enterprise.name_pinyin, Enterprise.id],
         "red": [_red_count(user, now).desc(), Enterprise.name_pinyin, Enterprise.id],
         "visit": [_last_visit(user).asc().nulls_first(), Enterprise.name_pinyin, Enterprise.id],
-        "updated": [Enterprise.updated_at.desc(), Enterprise.id.desc()],
-        "employees": [Enterprise.employees.desc().nulls_last(), Enterprise.id],
-        "output": [Enterprise.annual_output.desc().nulls_last(), Enterprise.id],
     }[flt.sort]
     return stmt.order_by(*order)
+
+
+def _after(key, value, reverse: bool):
+    """Rows whose ``key`` comes strictly after ``value`` in the order (before it when
+    ``reverse``); ``None`` when none can."""
+    column, desc, nullable = key
+    nulls_after = nullable and not reverse
+    if value is None:
+        return None if nulls_after else column.is_not(None)
+    beyond = column < value if desc != reverse else column > value
+    return (beyond | column.is_(None)) if nulls_after else beyond
+
+
+def _same(column, value):
+    return column.is_(None) if value is None else column == value
+
+
+def keyset_where(sort: str, values: tuple, reverse: bool = False):
+    """The condition for the rows after (``reverse``: before) the row whose sort key
+    and id are ``values``, in the order of ``sort``."""
+    keys = KEYSET_ORDERS[sort]
+    arms = []
+    for i, key in enumerate(keys):
+        step = _after(key, values[i], reverse)
+        if step is not None:
+            arms.append(and_(*(_same(k[0], v) for k, v in zip(keys[:i], values[:i])), step))
+    cond = or_(*arms) if arms else false()
+    # The first key's own bound as well, which an index on it can start from.
+    first, value = keys[0], values[0]
+    if value is not None:
+        column, desc, nullable = first
+        bound = column <= value if desc != reverse else column >= value
+        cond = and_((bound | column.is_(None)) if nullable and not reverse else bound, cond)
+    return cond
+
+
+def cursor_values(sort: str, ent: Enterprise) -> tuple:
+    """The sort key and id of ``ent`` for ``sort`` (what a page link carries)."""
+    return tuple(getattr(ent, key[0].key) for key in KEYSET_ORDERS[sort])
+
+
+_CURSOR_TYPES = {"name": (str, int), "updated": (datetime.fromisoformat, int),
+                 "employees": (int, int), "output": (Decimal, int)}
+_MAX_INT = 2**31
+
+
+def encode_cursor(sort: str, ent: Enterprise) -> str:
+    """``ent``'s place in the order as URL text: its sort key and id, ``~``-separated
+    (the keys are pinyin letters, numbers and ISO times: none contains ``~``)."""
+    return "~".join("" if v is None else v.isoformat() if isinstance(v, datetime) else str(v)
+                    for v in cursor_values(sort, ent))
+
+
+def decode_cursor(sort: str, raw: str | None) -> tuple | None:
+    """The values of ``encode_cursor``; ``None`` for anything else (a hand-edited link
+    shows the first page rather than an error)."""
+    if not raw or sort not in KEYSET_ORDERS:
+        return None
+    parts = raw.split("~")
+    keys, types = KEYSET_ORDERS[sort], _CURSOR_TYPES[sort]
+    if len(parts) != len(keys):
+        return None
+    values = []
+    try:
+        for part, (_column, _desc, nullable), kind in zip(parts, keys, types):
+            if part == "" and nullable:
+                values.append(None)
+                continue
+            value = kind(part)
+            if kind is int and not -_MAX_INT < value < _MAX_INT:
+                return None
+            if kind is Decimal and not (value.is_finite() and abs(value) < 10**14):
+                return None  # beyond the column (numeric(14, 2)): not one of ours
+            values.append(value)
+    except (ValueError, ArithmeticError):
+        return None
+    return tuple(values)
+
+
+def keyset_page(stmt, sort: str, values: tuple | None, per_page: int, reverse: bool = False):
+    """One page of ``stmt`` (ordered by ``filtered``) after / before ``values``: the
+    rows in list order, and whether there are more beyond them in that direction."""
+    if values is not None:
+        stmt = stmt.where(keyset_where(sort, values, reverse))
+    if reverse:
+        stmt = stmt.order_by(None).order_by(
+            *(_order_clause(k, reverse=True) for k in KEYSET_ORDERS[sort]))
+    rows = list(db.session.scalars(stmt.limit(per_page + 1)))
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    return (rows[::-1] if reverse else rows), more
 
 
 def list_counts(user, stmt, now: datetime | None = None, today: date | None = None,

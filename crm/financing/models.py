@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
+    Index,
     Numeric,
     String,
     Text,
@@ -122,6 +123,8 @@ class FinancingNeed(db.Model):
         CheckConstraint("amount > 0", name="amount"),
         CheckConstraint("term_months > 0", name="term"),
         CheckConstraint("(state = 'open') = (closed_at IS NULL)", name="closed"),
+        # The needs list: a state's needs newest first, a page read from the index.
+        Index("ix_financing_needs_state_raised", "state", "raised_at", "id"),
     )
 
     @property

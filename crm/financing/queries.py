@@ -44,8 +44,11 @@ def needs_query(user, filters: dict, now: datetime):
     ``stage`` (pushed / granted / disbursed) the dates and the bank apply to that step
     of a bank's answer, otherwise the dates to the registration: the definitions of
     ``crm.financing.figures``, so a figure and its list agree."""
-    q = permissions.visible(select(FinancingNeed), user).join(
-        Enterprise, Enterprise.id == FinancingNeed.enterprise_id)
+    q = permissions.visible(select(FinancingNeed), user)
+    if filters.get("town") or filters.get("q"):
+        # Only these filters read the enterprise: without them the count of a province's
+        # 26,000 open needs is read from an index of the needs alone.
+        q = q.join(Enterprise, Enterprise.id == FinancingNeed.enterprise_id)
     state = filters.get("state")
     if state in ("open", "met", "closed"):
         q = q.where(FinancingNeed.state == state)

@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 
+from crm.auth.models import Unit
 from crm.core import audit
 from crm.core.timeutil import local_today, to_utc
 from crm.enterprises import services as registry
@@ -133,6 +134,45 @@ def stopped_by_town(today: date, town_id: int | None = None) -> dict:
         out.setdefault(town, []).append(
             StoppedRow(ent, case, (today - case.since).days if case else None))
     return dict(sorted(out.items()))
+
+
+# Up to this many enterprises the list shows them all by town; beyond, it shows each
+# town's counts first and a town's enterprises when it is chosen.
+LIST_ALL = 100
+
+
+@dataclass
+class TownCount:
+    """One town's halted and reduced enterprises, and those without an open card."""
+
+    town_id: int | None
+    name: str
+    halted: int
+    reduced: int
+    no_card: int
+
+    @property
+    def total(self) -> int:
+        return self.halted + self.reduced
+
+
+def stopped_counts(town_id: int | None = None) -> list[TownCount]:
+    """Halted and reduced enterprises counted by town (one grouped statement over the
+    stopped ones, read by the status index), by town name."""
+    open_case = (select(SupportCase.id).where(SupportCase.enterprise_id == Enterprise.id,
+                                              SupportCase.resumed_on.is_(None))
+                 .correlate(Enterprise).exists())
+    q = (select(Enterprise.town_id, Unit.name,
+                func.count().filter(Enterprise.status == "halted"),
+                func.count().filter(Enterprise.status == "reduced"),
+                func.count().filter(~open_case))
+         .outerjoin(Unit, Unit.id == Enterprise.town_id)
+         .where(Enterprise.status.in_(STOPPED_STATUSES))
+         .group_by(Enterprise.town_id, Unit.name))
+    if town_id:
+        q = q.where(Enterprise.town_id == town_id)
+    return sorted((TownCount(tid, name or "—", h, r, n) for tid, name, h, r, n
+                   in db.session.execute(q)), key=lambda t: t.name)
 
 
 def month_figures(start: date, end: date) -> dict:

@@ -165,18 +165,24 @@ def stages_for(issue: Issue, now: datetime | None = None) -> list[StageRow]:
     return rows_for(((issue, s) for s in stages), now)
 
 
-def inbox_section(unit_id: int | None, visible, now: datetime, limit: int):
+def inbox_section(unit_id: int | None, now: datetime, limit: int):
     """The open problems where ``unit_id`` cooperates, for its handlers' inbox (a
     ``queries.Section`` of StageRow): those still waiting for the unit's opinion first,
-    the earliest due first; then those it has answered. ``visible`` is the viewer's
-    visibility condition on ``Issue``."""
+    the earliest due first; then those it has answered.
+
+    Once dispatched, a problem is visible to the handlers of each unit that cooperates
+    on it (``permissions._unit_condition``), so the section needs no visibility clause
+    of its own — and without one, PostgreSQL reads the unit's few stages and their
+    problems by key instead of every open problem (the clause's subqueries keep it
+    from looking problems up by key). A new problem has no cooperation stage running."""
     # Imported here: ``queries`` builds loader options at import, which needs every
     # model mapped, and this module is imported with the workflow's actions, earlier.
     from crm.issues.queries import LIST_OPTIONS, Section
 
     if unit_id is None:
         return Section([], 0)
-    cond = (IssueUnit.unit_id == unit_id) & Issue.state.in_(OPEN_STATES) & visible
+    cond = ((IssueUnit.unit_id == unit_id) & Issue.state.in_(OPEN_STATES)
+            & (Issue.state != "new"))
     base = select(Issue, IssueUnit).join(IssueUnit, IssueUnit.issue_id == Issue.id).where(cond)
     found = db.session.execute(
         base.options(*LIST_OPTIONS).order_by(

@@ -27,7 +27,8 @@ from typing import Optional
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, select, text
+from sqlalchemy import (CheckConstraint, ForeignKey, Index, String, Text, and_, func, or_, select,
+                        text)
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from crm.core import audit
@@ -228,13 +229,28 @@ def record_call(fu: FollowUp, data: dict, actor, now: datetime | None = None) ->
     return fu
 
 
-def queue(now: datetime | None = None, done: bool = False, limit: int = 200):
+def queue(now: datetime | None = None, done: bool = False, limit: int = 200,
+          after: tuple[datetime, int] | None = None):
     """The calls still to make (oldest due first), or the latest done ones, with their
-    problems (one query)."""
+    problems (one query). ``after``: the (due or done instant, id) of the last call of
+    the previous page — the next page starts after it (keyset, served by the indexes on
+    ``due_at`` of the waiting calls and on ``done_at``)."""
     stmt = select(FollowUp).options(joinedload(FollowUp.issue).joinedload(Issue.enterprise),
                                     joinedload(FollowUp.issue).joinedload(Issue.lead_unit))
     if done:
-        stmt = stmt.where(FollowUp.done_at.is_not(None)).order_by(FollowUp.done_at.desc())
+        stmt = stmt.where(FollowUp.done_at.is_not(None)).order_by(FollowUp.done_at.desc(),
+                                                                   FollowUp.id.desc())
+        if after is not None:
+            stmt = stmt.where(or_(FollowUp.done_at < after[0], and_(
+                FollowUp.done_at == after[0], FollowUp.id < after[1])))
     else:
         stmt = stmt.where(FollowUp.done_at.is_(None)).order_by(FollowUp.due_at, FollowUp.id)
+        if after is not None:
+            stmt = stmt.where(or_(FollowUp.due_at > after[0], and_(
+                FollowUp.due_at == after[0], FollowUp.id > after[1])))
     return list(db.session.scalars(stmt.limit(limit)).unique())
+
+
+def waiting_count_sql():
+    """SELECT: how many calls are still to make (the partial index of the waiting calls)."""
+    return select(func.count(FollowUp.id)).where(FollowUp.done_at.is_(None))

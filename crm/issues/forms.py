@@ -49,10 +49,10 @@ def safe_int(value) -> int:
 
 def unit_choices(blank=True):
     """Active units, towns first (for selects)."""
-    units = db.session.scalars(select(Unit).where(Unit.is_active).order_by(Unit.kind.desc(),
-                                                                            Unit.name))
-    head = [(0, _l("— choose —"))] if blank else []
-    return head + [(u.id, u.name) for u in units]
+    units = db.session.execute(select(Unit.id, Unit.name).where(Unit.is_active)
+                               .order_by(Unit.kind.desc(), Unit.name))  # rows, not objects:
+    head = [(0, _l("— choose —"))] if blank else []  # a province has 3,000 units
+    return head + [(i, name) for i, name in units]
 
 
 def category_choices(blank_label=None):

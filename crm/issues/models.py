@@ -253,13 +253,26 @@ class Issue(db.Model):
         Index("ix_issues_unit_state", "lead_unit_id", "state"),
         Index("ix_issues_state_due", "state", "due_at"),
         Index("ix_issues_state_raised", "state", "raised_at"),  # new ones, oldest first
+        Index("ix_issues_state_dispatched_unit", "state", "dispatched_at", "lead_unit_id"),
         Index("ix_issues_enterprise_rated", "enterprise_id", "rated_at"),  # latest rating
+        # An enterprise's open problems (its page, a leader's portfolio and lists).
+        Index("ix_issues_enterprise_state", "enterprise_id", "state"),
+        # A leader's portfolio counts each enterprise's red and yellow problems from the
+        # index alone (running clocks only).
+        Index("ix_issues_enterprise_clock", "enterprise_id", "due_at", "warn_at",
+              sqlite_where=text(CLOCK_SQL), postgresql_where=text(CLOCK_SQL)),
         # The few escalated to the joint meeting, oldest first (the overview, packets).
         Index("ix_issues_escalated_raised", "raised_at", sqlite_where=text("is_escalated IS 1"),
               postgresql_where=text("is_escalated IS true")),
-        # Problems whose clock runs, by due time: the red ones, most overdue first.
-        Index("ix_issues_clock_due", "due_at", sqlite_where=text(CLOCK_SQL),
-              postgresql_where=text(CLOCK_SQL)),
+        # Problems whose clock runs, by due time: the red ones, most overdue first. With
+        # the 督办 count and the escalation the triage board counts its red and "overdue
+        # again after supervision" sections from the index alone.
+        Index("ix_issues_clock_due", "due_at", "supervise_count", "is_escalated",
+              sqlite_where=text(CLOCK_SQL), postgresql_where=text(CLOCK_SQL)),
+        # A unit's resolved problems, latest first (the handler's inbox).
+        Index("ix_issues_unit_resolved", "lead_unit_id", "resolved_at",
+              sqlite_where=text("state = 'resolved'"),
+              postgresql_where=text("state = 'resolved'")),
         # Only the few problems waiting for an extension decision (the triage board).
         Index("ix_issues_extension_pending", "extension_requested_until",
               sqlite_where=text("extension_requested_until IS NOT NULL"),

@@ -9,25 +9,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from crm.auth.models import User
+from crm.enterprises.models import Enterprise
 from crm.extensions import db
 from crm.issues import deadlines as dl
 from crm.issues import permissions
 from crm.issues.list_filters import ListFilter, apply_filter
-from crm.issues.models import CLOCK_STATES, Issue, IssueEvent
+from crm.issues.models import CLOCK_STATES, Category, Issue, IssueEvent
 
 LIST_OPTIONS = (
+    # A list row names the enterprise, the lead unit, the category and (in the export)
+    # the handler; the town, the category's default unit and the handler's unit and
+    # roles, which those relationships would join by default, are never shown: fewer
+    # joins for PostgreSQL to plan on every board.
+    joinedload(Issue.enterprise).lazyload(Enterprise.town),
+    joinedload(Issue.lead_unit),
+    joinedload(Issue.category).lazyload(Category.lead_unit),
+    joinedload(Issue.handler).options(lazyload(User.role_rows), lazyload(User.unit)),
+)
+
+DETAIL_OPTIONS = (
     joinedload(Issue.enterprise),
     joinedload(Issue.lead_unit),
     joinedload(Issue.category),
-    # The handler's roles are never shown in a list: don't fetch them (User's default).
+    # The handler's roles are never shown: don't fetch them (User's default).
     joinedload(Issue.handler).lazyload(User.role_rows),
-)
-
-DETAIL_OPTIONS = LIST_OPTIONS + (
     joinedload(Issue.raised_by),
     selectinload(Issue.coop_units),
     selectinload(Issue.events).joinedload(IssueEvent.actor).lazyload(User.role_rows),
@@ -45,6 +54,62 @@ def list_query(user, f: ListFilter, now: datetime):
     """The filtered, visible problems, newest first, with what a row shows loaded."""
     stmt = apply_filter(permissions.visible(select(Issue), user), f, now)
     return stmt.options(*LIST_OPTIONS).order_by(Issue.raised_at.desc(), Issue.id.desc())
+
+
+@dataclass
+class BoardPage:
+    """A page of the problem list by keyset: the rows, the filtered total and the
+    cursors to the pages either side (None at either end)."""
+
+    rows: list
+    total: int
+    after: int | None = None  # the next page: problems listed after this one
+    before: int | None = None  # the previous page: problems listed before this one
+
+    @property
+    def first(self) -> bool:
+        """Whether this is the first page (the newest problems)."""
+        return self.before is None
+
+
+def board_page(user, f: ListFilter, now: datetime, *, after: int | None = None,
+               before: int | None = None, per_page: int = 50) -> BoardPage:
+    """One page of the filtered, visible problems, newest first, by keyset: the page
+    after the problem ``after`` or before the problem ``before`` (their ids), or the
+    first page. The page's rows and the filtered total come in one statement; the
+    page is found among the problems' ids alone (an index walk by ``raised_at`` that
+    stops after a page, whatever page it is), then joined to what a row shows. A
+    cursor that names no visible problem gives an empty page (and one statement more
+    for the total)."""
+    ids = apply_filter(permissions.visible(select(Issue.id), user), f, now)
+    total = select(func.count()).select_from(ids.order_by(None).subquery()).scalar_subquery()
+    cursor = after if after is not None else before
+    if cursor is not None:
+        at = select(Issue.raised_at).where(Issue.id == cursor).scalar_subquery()
+        if after is not None:
+            ids = ids.where(Issue.raised_at <= at, or_(Issue.raised_at < at, Issue.id < cursor))
+        else:
+            ids = ids.where(Issue.raised_at >= at, or_(Issue.raised_at > at, Issue.id > cursor))
+    backwards = before is not None and after is None
+    order = ((Issue.raised_at.asc(), Issue.id.asc()) if backwards
+             else (Issue.raised_at.desc(), Issue.id.desc()))
+    page = ids.order_by(*order).limit(per_page + 1).subquery()
+    found = db.session.execute(
+        select(Issue, total.label("total")).join(page, page.c.id == Issue.id)
+        .options(*LIST_OPTIONS).order_by(*order)).unique().all()
+    count = found[0].total if found else db.session.scalar(select(total))
+    issues = [row[0] for row in found]
+    more = len(issues) > per_page
+    issues = issues[:per_page]
+    if backwards:
+        issues.reverse()
+    out = BoardPage(rows=rows_for(issues, now), total=int(count or 0))
+    if issues:
+        has_next = True if backwards else more
+        has_prev = more if backwards else after is not None
+        out.after = issues[-1].id if has_next else None
+        out.before = issues[0].id if has_prev else None
+    return out
 
 
 @dataclass

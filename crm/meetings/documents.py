@@ -59,11 +59,14 @@ def protocol_key(user: User) -> tuple:
     return (user.protocol_order is None, user.protocol_order or 0, user.display_name)
 
 
-def city_leaders() -> list[User]:
-    """The active city leaders in protocol order."""
-    leaders = db.session.scalars(
-        select(User).join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == "leader", User.is_active)).unique().all()
+def city_leaders() -> list:
+    """The active city leaders in protocol order: rows of ``id``, ``display_name``,
+    ``title`` and ``protocol_order`` (a province has 2,000 leaders; loading them as users
+    with their units and roles cost half a second and four more statements)."""
+    leaders = db.session.execute(
+        select(User.id, User.display_name, User.title, User.protocol_order)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == "leader", User.is_active).distinct()).all()
     return sorted(leaders, key=protocol_key)
 
 

@@ -41,3 +41,30 @@ def test_leader_sees_the_portfolio_reds_first_on_a_phone(live_app, phone):
     phone.wait_for_load_state("networkidle")
     assert phone.get_by_test_id("enterprise-name").inner_text() == "兴发制管有限公司"
     assert phone.get_by_test_id("open-problem").first.locator('[data-light="red"]').is_visible()
+
+
+def test_a_leader_with_many_enterprises_loads_the_rest_in_place(live_app, phone):
+    with live_app.app_context():
+        leader = factories.user(roles=["leader"], username="leader", display_name="李市长")
+        for i in range(34):
+            ent = factories.enterprise(f"企业{i:02d}有限公司")
+            factories.assignment(ent, leader, "leader_a")
+            if i < 2:
+                factories.red_issue(ent)
+        db.session.commit()
+
+    sign_in(phone, "leader", factories.PASSWORD)
+    assert phone.get_by_test_id("portfolio-card").count() == 2
+    more = phone.get_by_test_id("portfolio-more")
+    assert more.inner_text() == "其余 32 家"
+    url = phone.url
+    more.click()
+    # The page's script puts the next 30 cards under the first ones, then the last 2.
+    phone.get_by_test_id("portfolio-rest").first.wait_for()
+    assert phone.url == url and phone.get_by_test_id("portfolio-card").count() == 32
+    phone.get_by_test_id("portfolio-more").click()
+    phone.get_by_test_id("portfolio-rest").nth(1).wait_for()
+    assert phone.get_by_test_id("portfolio-card").count() == 34
+    assert phone.get_by_test_id("portfolio-more").count() == 0
+    names = phone.get_by_test_id("portfolio-name").all_inner_texts()
+    assert len(set(names)) == 34

@@ -72,3 +72,77 @@ def test_portfolio_offers_the_pdf_and_lists_enterprises_not_visited_for_two_week
     assert 'data-testid="portfolio-pdf"' in html
     r = client.post_form("/briefings/portfolio")
     assert r.status_code == 302 and "/briefings/" in r.headers["Location"]
+
+
+def _many(leader, n_red, n_yellow, n_calm):
+    """A leader holding ``n_red + n_yellow + n_calm`` enterprises (A role)."""
+    names = {"red": [], "yellow": [], "calm": []}
+    for kind, n in (("red", n_red), ("yellow", n_yellow), ("calm", n_calm)):
+        for i in range(n):
+            ent = factories.enterprise(f"{kind}企业{i:02d}有限公司")
+            factories.assignment(ent, leader, "leader_a")
+            if kind == "red":
+                factories.red_issue(ent)
+            elif kind == "yellow":
+                factories.yellow_issue(ent)
+            names[kind].append(ent.name)
+    db.session.commit()
+    return names
+
+
+FETCH = {"X-Requested-With": "fetch"}
+
+
+def test_a_leader_with_many_enterprises_sees_red_and_yellow_first_and_the_rest_on_demand(
+        client, login_as):
+    leader = login_as("leader")
+    names = _many(leader, 3, 2, 40)
+    html = client.get("/enterprises/mine").get_data(as_text=True)
+    # The first response: only the enterprises with red or yellow problems, reds first.
+    first = card_names(html)
+    assert first[:3] == sorted(names["red"]) and first[3:] == sorted(names["yellow"])
+    assert "共 45 家" in html and "3 个超期问题" in html and "45 家本周未走访" in html
+    more = re.search(r'href="([^"]+)" data-portfolio-more data-testid="portfolio-more">([^<]+)<',
+                     html)
+    assert more.group(2) == "其余 40 家" and "portfolio.js" in html
+    url = more.group(1).replace("&amp;", "&")
+    # Without a script the link is a page of its own: 30 cards and a link to the rest.
+    page = client.get(url).get_data(as_text=True)
+    assert "<html" in page and len(card_names(page)) == 30
+    nxt = re.search(r'href="([^"]+)" data-portfolio-more data-testid="portfolio-more">([^<]+)<',
+                    page)
+    assert nxt.group(2) == "再显示 10 家"
+    # The page's script fetches the same link: the cards alone, then the next ones.
+    part = client.get(url, headers=FETCH).get_data(as_text=True)
+    assert "<html" not in part and card_names(part) == card_names(page)
+    last = client.get(nxt.group(1).replace("&amp;", "&"), headers=FETCH).get_data(as_text=True)
+    assert 'data-portfolio-more' not in last
+    rest = card_names(part) + card_names(last)
+    # Every enterprise once, in the same order as the cards before them (by pinyin here).
+    assert rest == sorted(names["calm"])
+    assert sorted(first + rest) == sorted(sum(names.values(), []))
+
+
+def test_the_first_response_holds_at_most_thirty_cards_even_when_more_are_red(
+        client, login_as):
+    leader = login_as("leader")
+    names = _many(leader, 33, 0, 5)
+    html = client.get("/enterprises/mine").get_data(as_text=True)
+    first = card_names(html)
+    assert first == sorted(names["red"])[:30]
+    assert "有红灯或黄灯问题的 33 家企业中最紧急的 30 家" in html
+    rest = card_names(client.get("/enterprises/mine?rest=1", headers=FETCH).get_data(
+        as_text=True))
+    # The other reds come first among the rest, then the calm ones.
+    assert rest == sorted(names["red"])[30:] + sorted(names["calm"])
+    # A page number past the end shows the last page; nonsense shows the first.
+    assert card_names(client.get("/enterprises/mine?rest=9").get_data(as_text=True)) == rest
+    assert client.get("/enterprises/mine?rest=x%27").status_code == 200
+
+
+def test_up_to_thirty_enterprises_are_all_shown_at_once(client, login_as):
+    leader = login_as("leader")
+    names = _many(leader, 1, 0, 29)
+    html = client.get("/enterprises/mine").get_data(as_text=True)
+    assert len(card_names(html)) == 30 and 'data-portfolio-more' not in html
+    assert card_names(html)[0] == names["red"][0]

@@ -65,3 +65,16 @@ def test_a_problem_belongs_to_one_group_and_numbers_are_checked(client, login_as
         "numbers": f"{a.number} {b.number}"})
     assert r.status_code == 400
     assert db.session.scalar(select(CaseGroup).where(CaseGroup.title == "二组")) is None
+
+
+def test_the_list_opens_the_form_for_a_new_group_on_demand(client, login_as, world):
+    """The list alone does not build the form (its lead unit offers every unit, 3,000 in
+    a province); "new case group" opens it, and a submit with errors shows it again."""
+    login_as(world.coordinator)
+    page = _html(client.get("/problems/case-groups"))
+    assert 'data-testid="case-group-form"' not in page and 'data-testid="case-group-new"' in page
+    page = _html(client.get("/problems/case-groups?new=1"))
+    assert 'data-testid="case-group-form"' in page and world.unit.name in page
+    r = client.post_form("/problems/case-groups", {"title": "", "cause": "", "lead_unit_id": "0",
+                                                  "numbers": ""})
+    assert r.status_code == 400 and 'data-testid="case-group-form"' in _html(r)

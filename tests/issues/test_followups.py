@@ -2,7 +2,9 @@
 workflow, and the admin's share of good ratings checked."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from html import unescape
 
 import pytest
 from sqlalchemy import select
@@ -181,3 +183,42 @@ def test_admin_sets_the_share(client, login_as, world):
     assert r.status_code == 302 and followups.sample_percent() == 25
     bad = client.post_form("/problems/admin/follow-ups", {"percent": "250"})
     assert bad.status_code == 400 and followups.sample_percent() == 25
+
+
+def test_the_queue_pages_by_keyset_and_counts_every_call(client, login_as, world):
+    """Each table shows a page of calls; "next" starts after the last one shown (the
+    due or done instant and the id, not an offset); the counts cover every call."""
+    from datetime import timedelta
+
+    from crm.issues.views.followups import LIMIT
+
+    w = world
+    issue = _resolved(w)
+    base = datetime(2026, 11, 20, 2)
+    for n in range(LIMIT + 3):  # waiting calls, three of them due at the same instant
+        db.session.add(FollowUp(issue_id=issue.id, source="sample", rating=5,
+                                created_at=base, due_at=base + timedelta(hours=min(n, LIMIT))))
+    for n in range(LIMIT + 2):
+        db.session.add(FollowUp(issue_id=issue.id, source="sample", rating=5, created_at=base,
+                                due_at=base, done_at=base + timedelta(minutes=n // 2),
+                                is_reached=True))
+    db.session.commit()
+    login_as(w.coordinator)
+
+    def page(url):
+        html = client.get(url).get_data(as_text=True)
+        waiting = re.findall(r'data-testid="followup-row"', html)
+        done = re.findall(r'data-testid="followup-done-row"', html)
+        nxt = {k: unescape(m.group(1)) for k in ("waiting", "done") for m in [re.search(
+            r'href="([^"]+)" data-testid="followups-%s-next"' % k, html)] if m}
+        return html, len(waiting), len(done), nxt
+
+    html, waiting, done, nxt = page("/problems/follow-ups")
+    assert (waiting, done) == (LIMIT, LIMIT)
+    assert re.search(r'followups-waiting-count">%d<' % (LIMIT + 3), html)
+    assert re.search(r'followups-done-count">%d<' % (LIMIT + 2), html)
+    _html, waiting2, done2, nxt2 = page(nxt["waiting"])
+    assert (waiting2, done2, "waiting" in nxt2) == (3, LIMIT, False)
+    _html, waiting3, done3, _n = page(nxt["done"])
+    assert (waiting3, done3) == (LIMIT, 2)
+    assert page("/problems/follow-ups?w=nonsense&d=2026-13-01,x")[1:3] == (LIMIT, LIMIT)

@@ -24,8 +24,13 @@ def support_list():
     town = request.args.get("town", "")
     town = int(town) if town.isdigit() and len(town) < 10 else None
     today = local_today()
+    counts = support.stopped_counts(town)
+    # A province has thousands stopped: beyond ``LIST_ALL`` the towns' counts come
+    # first, each a link to that town's enterprises.
+    listed = town is not None or sum(c.total for c in counts) <= support.LIST_ALL
     return render_template("financing/support_list.html", today=today, town=town,
-                           towns=town_choices(), groups=support.stopped_by_town(today, town),
+                           towns=town_choices(), counts=counts,
+                           groups=support.stopped_by_town(today, town) if listed else None,
                            reasons=SUPPORT_REASONS, statuses=STATUSES)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from crm.auth.permissions import role_required
@@ -25,13 +26,22 @@ from crm.issues.views import bp
 RECENT = 30  # how many recently resolved/closed problems a board shows
 # Rows a triage section shows; the rest are one click away on the filtered list.
 BOARD_LIMIT = 20
+# The leader's most urgent open problems; all of them are one click away on the list.
+LEADER_OPEN = 30
 
 
 def _rows(stmt, now, order=None, limit=None):
-    stmt = stmt.options(*LIST_OPTIONS).order_by(*(order or urgency_order(now)))
+    """The rows of ``stmt`` (a ``select(Issue)``) in ``order``: the page is found among
+    the problems' ids alone, then joined to what a row shows (PostgreSQL plans the
+    filter on its own instead of the joins over every matching problem)."""
+    order = order or urgency_order(now)
+    ids = stmt.with_only_columns(Issue.id).order_by(*order)
     if limit:
-        stmt = stmt.limit(limit)
-    return rows_for(db.session.scalars(stmt), now)
+        ids = ids.limit(limit)
+    ids = ids.subquery()
+    return rows_for(db.session.scalars(
+        select(Issue).join(ids, ids.c.id == Issue.id).options(*LIST_OPTIONS).order_by(*order)),
+        now)
 
 
 @bp.route("/inbox")
@@ -50,7 +60,7 @@ def inbox():
         "in_hand": (visible & (Issue.lead_unit_id == unit_id)
                     & Issue.state.in_(("in_progress", "paused")), False),
     }, now, limit=BOARD_LIMIT)
-    sections["cooperating"] = cooperation.inbox_section(unit_id, visible, now, BOARD_LIMIT)
+    sections["cooperating"] = cooperation.inbox_section(unit_id, now, BOARD_LIMIT)
     sections["resolved"] = _rows(mine.where(Issue.state == "resolved"), now,
                                  [Issue.resolved_at.desc()], RECENT)
     return render_template("issues/inbox.html", sections=sections, has_unit=unit_id is not None,
@@ -78,6 +88,7 @@ def triage():
     returned_ids = [r.issue.id for r in returned]
     # A re-dispatch from the board keeps the cooperating units (the form sends them).
     coop: dict[int, list[int]] = {}
+    units = unit_choices()[1:]
     if returned_ids:
         for issue_id, unit_id in db.session.execute(
                 select(IssueUnit.issue_id, IssueUnit.unit_id)
@@ -87,7 +98,23 @@ def triage():
         "issues/triage.html", sections=sections, STATES=STATES,
         proposals={r.issue.id: proposer.propose(r.issue) for r in [*new_rows, *returned]},
         return_events=last_events(returned_ids, "return"), coop=coop, today=local_date(now),
-        units=unit_choices()[1:], missing_years=missing_holiday_years(), LEVELS=LEVELS)
+        units=units, unit_options=_unit_options(units) if returned else None,
+        missing_years=missing_holiday_years(), LEVELS=LEVELS)
+
+
+def _unit_options(units):
+    """The re-dispatch select's options (a province has 3,000 units, a board 20 returned
+    problems): written out once; each form marks the unit that returned its problem."""
+    options = {uid: f'<option value="{uid}">{escape(name)}</option>' for uid, name in units}
+    html, names = "".join(options.values()), dict(units)
+
+    def for_problem(returned_by):
+        if returned_by not in options:
+            return Markup(html)
+        mine = (f'<option value="{returned_by}">'
+                f'{escape(_("%(unit)s (returned it)", unit=names[returned_by]))}</option>')
+        return Markup(html.replace(options[returned_by], mine, 1))
+    return for_problem
 
 
 @bp.route("/triage/dispatch", methods=["POST"])
@@ -118,16 +145,21 @@ def bulk_dispatch():
 @bp.route("/leader")
 @role_required("leader")
 def leader():
-    """The leader's view: open problems of the enterprises they lead (A or B), most
-    urgent first, with 批示; and the recently resolved ones."""
+    """The leader's view: the most urgent open problems of the enterprises they lead (A
+    or B) with 批示, the open ones counted by light (each count opens those problems on
+    the list), and the recently resolved ones."""
     now = utcnow()
     mine = select(Assignment.enterprise_id).where(
         Assignment.user_id == current_user.id, Assignment.role.in_(("leader_a", "leader_b")),
         Assignment.end_date.is_(None))
-    base = permissions.visible(select(Issue), current_user).where(Issue.enterprise_id.in_(mine))
-    open_rows = _rows(base.where(Issue.state.in_(OPEN_STATES)), now)
-    done_rows = _rows(base.where(Issue.state.in_(("resolved", "closed"))), now,
+    cond = permissions.visibility(current_user) & Issue.enterprise_id.in_(mine)
+    opened = cond & Issue.state.in_(OPEN_STATES)
+    open_rows = sections_for({"open": (opened, False)}, now, limit=LEADER_OPEN)["open"]
+    light = Issue.light_expr(now)
+    counts = {"red": 0, "yellow": 0, "green": 0}
+    counts.update({k: n for k, n in db.session.execute(
+        select(light, db.func.count()).where(opened).group_by(light)) if k in counts})
+    done_rows = _rows(select(Issue).where(cond, Issue.state.in_(("resolved", "closed"))), now,
                       [Issue.resolved_at.desc().nulls_last(), Issue.id.desc()], RECENT)
-    counts = {k: sum(1 for r in open_rows if r.light == k) for k in ("red", "yellow", "green")}
     return render_template("issues/leader.html", open_rows=open_rows, done_rows=done_rows,
                            counts=counts, STATES=STATES)

@@ -2,7 +2,7 @@
 members, progress and answer (crm.issues.case_groups)."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,9 +18,15 @@ from crm.issues.views import bp
 @bp.route("/case-groups", methods=["GET", "POST"], endpoint="case_groups")
 @role_required("coordinator")
 def case_groups_page():
-    """Every case group, and the form for a new one."""
-    form = CaseGroupForm().setup()
+    """Every case group, and the form for a new one (``?new=1``, or after a submit
+    with errors): the form offers every unit as lead — 3,000 in a province — so the
+    list alone does not build it."""
+    writing = request.method == "POST" or request.args.get("new") == "1"
+    form = CaseGroupForm().setup() if writing else None
     status = 200
+    if form is None:
+        return render_template("issues/case_groups.html", groups=case_groups.groups_with_counts(),
+                               form=None, STATES=STATES)
     if form.validate_on_submit():
         try:
             group = case_groups.create_group({

@@ -10,7 +10,7 @@ from crm.issues import permissions
 from crm.issues.models import Issue
 from crm.issues.queries import DETAIL_OPTIONS
 
-PER_PAGE = 50
+PER_PAGE = 25  # rows per page of the problem list (pages by keyset)
 
 
 def load_issue(issue_id: int) -> Issue | None:
@@ -32,9 +32,3 @@ def safe_next(target: str | None) -> str | None:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return None
-
-
-def page_number(args) -> int:
-    """``?page=`` as a positive integer (anything else is page 1)."""
-    raw = args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1

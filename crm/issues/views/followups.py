@@ -2,12 +2,12 @@
 called back (crm.issues.followups)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from crm.auth.permissions import role_required
@@ -20,7 +20,7 @@ from crm.issues.followups import SOURCES, VERDICTS, FollowUp
 from crm.issues.models import Issue
 from crm.issues.views import bp
 
-LIMIT = 200
+LIMIT = 50  # calls per page of each table; the next page starts after the last (keyset)
 
 
 def _month(value: str | None) -> tuple[date, date] | None:
@@ -33,13 +33,27 @@ def _month(value: str | None) -> tuple[date, date] | None:
     return first, nxt
 
 
-def filtered(args) -> tuple[list[FollowUp], dict]:
+def _keyset(value: str | None) -> tuple[datetime, int] | None:
+    """``?w=`` / ``?d=``: "instant,id" of the last call of the previous page (written
+    by ``keyset``); anything else is the first page."""
+    try:
+        at, _sep, ident = (value or "").rpartition(",")
+        return datetime.fromisoformat(at), int(ident)
+    except ValueError:
+        return None
+
+
+def keyset(at: datetime, ident: int) -> str:
+    return f"{at.isoformat()},{ident}"
+
+
+def filtered(args) -> tuple[list[FollowUp], dict, tuple[int, int]]:
     """The done calls an overview figure links to: ``month`` (when the call was made),
-    ``verified=1`` (reached, a rating verified), ``contradiction=1``."""
-    stmt = (select(FollowUp).where(FollowUp.done_at.is_not(None))
-            .options(joinedload(FollowUp.issue).joinedload(Issue.enterprise),
-                     joinedload(FollowUp.issue).joinedload(Issue.lead_unit))
-            .order_by(FollowUp.done_at.desc(), FollowUp.id.desc()))
+    ``verified=1`` (reached, a rating verified), ``contradiction=1``; a page of them
+    (``d``: after the last of the previous page; one more than shown, to know whether
+    there is a next), and how many there are in all and how
+    many calls are still to make."""
+    stmt = select(FollowUp).where(FollowUp.done_at.is_not(None))
     applied = {}
     month = _month(args.get("month"))
     if month:
@@ -52,7 +66,19 @@ def filtered(args) -> tuple[list[FollowUp], dict]:
     if args.get("contradiction") == "1":
         stmt = stmt.where(FollowUp.is_contradiction.is_(True))
         applied["contradiction"] = True
-    return list(db.session.scalars(stmt.limit(LIMIT)).unique()), applied
+    # The total of the calls made and of the calls to make, in one statement.
+    done_total, waiting_total = db.session.execute(select(
+        stmt.with_only_columns(func.count(FollowUp.id)).scalar_subquery(),
+        followups.waiting_count_sql().scalar_subquery())).one()
+    page = stmt.options(joinedload(FollowUp.issue).joinedload(Issue.enterprise),
+                        joinedload(FollowUp.issue).joinedload(Issue.lead_unit)) \
+        .order_by(FollowUp.done_at.desc(), FollowUp.id.desc())
+    after = _keyset(args.get("d"))
+    if after is not None:
+        page = page.where(or_(FollowUp.done_at < after[0], and_(
+            FollowUp.done_at == after[0], FollowUp.id < after[1])))
+    return (list(db.session.scalars(page.limit(LIMIT + 1)).unique()), applied,
+            (int(done_total or 0), int(waiting_total or 0)))
 
 
 @bp.route("/follow-ups")
@@ -60,9 +86,27 @@ def filtered(args) -> tuple[list[FollowUp], dict]:
 def followups_queue():
     """Calls to make (oldest due first, red when overdue) and the calls made."""
     now = utcnow()
-    done, applied = filtered(request.args)
-    return render_template("issues/followups.html", waiting=followups.queue(now), done=done,
-                           applied=applied, now=now, SOURCES=SOURCES, VERDICTS=VERDICTS)
+    done, applied, (done_total, waiting_total) = filtered(request.args)
+    waiting = followups.queue(now, limit=LIMIT + 1, after=_keyset(request.args.get("w")))
+    args = {k: v for k, v in request.args.items() if k not in ("w", "d")}
+    more = {}  # the next page of each table (one row more was read), the other's kept
+    if len(waiting) > LIMIT:
+        waiting = waiting[:LIMIT]
+        more["waiting"] = url_for("issues.followups_queue", **args, **(
+            {"d": request.args["d"]} if request.args.get("d") else {}),
+            w=keyset(waiting[-1].due_at, waiting[-1].id))
+    if len(done) > LIMIT:
+        done = done[:LIMIT]
+        more["done"] = url_for("issues.followups_queue", **args, **(
+            {"w": request.args["w"]} if request.args.get("w") else {}),
+            d=keyset(done[-1].done_at, done[-1].id))
+    return render_template("issues/followups.html", waiting=waiting, done=done,
+                           waiting_total=waiting_total, done_total=done_total,
+                           more=more, paged=bool(request.args.get("w") or request.args.get("d")),
+                           applied=applied, now=now,
+                           # translated once, not once a row
+                           SOURCES={k: str(v) for k, v in SOURCES.items()},
+                           VERDICTS={k: str(v) for k, v in VERDICTS.items()})
 
 
 @bp.route("/follow-ups/<int:followup_id>", methods=["GET", "POST"])

@@ -31,9 +31,9 @@ from crm.issues.export import MAX_ROWS, workbook_bytes
 from crm.issues.forms import CoopReplyForm, RaiseForm, action_form
 from crm.issues.list_filters import ListFilter, describe
 from crm.issues.models import LEVELS, LIGHTS, STATES, Category
-from crm.issues.queries import list_query, rows_for
+from crm.issues.queries import board_page, list_query, rows_for
 from crm.issues.views import bp
-from crm.issues.views.common import PER_PAGE, page_number, safe_next, visible_issue_or_404
+from crm.issues.views.common import PER_PAGE, safe_next, visible_issue_or_404
 from crm.issues.workflow import ACTION_LABELS, Action, allowed_actions, check
 from crm.issues.workflow import transition as do  # ``transition`` names the view below
 
@@ -148,9 +148,18 @@ def new(enterprise_id: int):
 def _filter_choices(f):
     """Choices for the list's filter bar (a fixed number of queries); people are
     searched as you type, only the chosen leader / commissioner is looked up."""
-    units = db.session.scalars(select(Unit).order_by(Unit.kind.desc(), Unit.name)).all()
+    # Rows, not units: a province has 3,270 of them (loading them as objects cost more
+    # than the page's queries).
+    units = db.session.execute(select(Unit.id, Unit.name)
+                               .order_by(Unit.kind.desc(), Unit.name)).all()
     categories = db.session.scalars(select(Category).order_by(Category.position)).all()
     return {"units": units, "categories": categories, "chosen": filter_people(f)}
+
+
+def _cursor(args, key: str) -> int | None:
+    """``?after=`` / ``?before=``: a problem's id, or None."""
+    raw = args.get(key, "")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else None
 
 
 @bp.route("/")
@@ -158,15 +167,17 @@ def _filter_choices(f):
 def index():
     """Every problem the user may see, with filters; the same filters export to .xlsx.
     The overview's figures link here with the filters of the set each one counts; the
-    page describes them in words and shows the count to compare."""
+    page describes them in words and shows the count to compare. Pages go by keyset
+    (``?after=`` / ``?before=`` a problem's id), so a page deep in a long list costs
+    what the first one does."""
     now = utcnow()
     f = ListFilter.from_args(request.args)
-    page = db.paginate(list_query(current_user, f, now), page=page_number(request.args),
-                       per_page=PER_PAGE, error_out=False)
+    page = board_page(current_user, f, now, after=_cursor(request.args, "after"),
+                      before=_cursor(request.args, "before"), per_page=PER_PAGE)
     enterprise = db.session.get(Enterprise, f.enterprise) if f.enterprise else None
     choices = _filter_choices(f)
     summary = describe(f, {u.id: u.name for u in choices["units"]})
-    return render_template("issues/list.html", page=page, rows=rows_for(page.items, now), f=f,
+    return render_template("issues/list.html", page=page, rows=page.rows, f=f,
                            enterprise=enterprise, STATES=STATES, LIGHTS=LIGHTS,
                            summary=summary, **choices)
 

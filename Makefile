@@ -23,14 +23,16 @@ test: install
 worker: install
 	.venv/bin/python worker.py
 
-## The benchmark (README "Benchmark"): make bench BENCH_SCALE=county|province
+## The benchmark (README "Benchmark"): make bench
+## BENCH_SCALE=county|province|county-large|henan (henan: PostgreSQL only)
 BENCH_SCALE ?= county
 bench: install
 	.venv/bin/python scripts/i18n.py compile
 	BENCH_SCALE=$(BENCH_SCALE) .venv/bin/python bench/run.py
 
 ## Load test: 50 users for 60 s against gunicorn + PostgreSQL + Redis + a worker on
-## 127.0.0.1. LOAD_DATABASE_URL (a scratch database, emptied) is required.
+## 127.0.0.1. LOAD_DATABASE_URL (a scratch database, emptied) is required;
+## LOAD_SCALE=henan (or LOAD_KEEP_DATA=1) uses it as seeded, many accounts.
 load: install
 	.venv/bin/python scripts/i18n.py compile
 	bash scripts/load.sh

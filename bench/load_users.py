@@ -3,7 +3,8 @@
     python bench/load_users.py --base http://127.0.0.1:5098 --users 50 --seconds 60
 
 Each simulated user signs in with its own cookie jar (the demo accounts, password
-``crm-demo``), then walks its role's pages with a think time (``--think``, 2–6 s by
+``crm-demo``; with ``--accounts FILE``, lines of ``role<TAB>username``, the users of a
+role take that role's accounts in turn, so that 200 users are 200 people), then walks its role's pages with a think time (``--think``, 2–6 s by
 default: a page every four seconds, brisker than people read) until the time is up;
 leaders also ask for their portfolio packet once (rendered by a worker). Users arrive
 over the first ``--ramp`` seconds (15 by default), as a morning's sign-ins do, rather
@@ -146,6 +147,8 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--password", default="crm-demo")
+    parser.add_argument("--accounts", help="file of role<TAB>username lines: sign in as "
+                        "these people (in turn per role) instead of the demo accounts")
     parser.add_argument("--think", default="2,6", help="think time range in seconds: lo,hi")
     parser.add_argument("--ramp", type=float, default=15.0,
                         help="seconds over which the users arrive")
@@ -157,10 +160,18 @@ def main() -> int:
     if not args.base.startswith(("http://127.0.0.1", "http://localhost")):
         parser.error("the load test only runs against a local server")
     rec, deadline, users = Recorder(), time.monotonic() + args.seconds, []
+    accounts = defaultdict(list)
+    if args.accounts:
+        with open(args.accounts, encoding="utf-8") as lines:
+            for line in lines:
+                if line.strip():
+                    role, username = line.rstrip("\n").split("\t")
+                    accounts[role].append(username)
     for role, account, share, pages in MIX:
-        for _ in range(max(1, round(share * args.users))):
-            users.append(SimUser(args.base, role, account, pages, args.password, deadline,
-                                 rec, seed=len(users), think=think))
+        for k in range(max(1, round(share * args.users))):
+            mine = accounts.get(role) or [account]
+            users.append(SimUser(args.base, role, mine[k % len(mine)], pages, args.password,
+                                 deadline, rec, seed=len(users), think=think))
     users = users[:args.users]
     started = time.monotonic()
     for u in users:
@@ -171,7 +182,8 @@ def main() -> int:
     elapsed = time.monotonic() - started
     every = [t for ts in rec.times.values() for t in ts]
     mix = ", ".join(f"{sum(1 for u in users if u.role == r)} {r}" for r, *_ in MIX)
-    print(f"users: {len(users)} ({mix}); duration {elapsed:.0f} s")
+    print(f"users: {len(users)} ({mix}); duration {elapsed:.0f} s; "
+          f"{len({u.account for u in users})} different accounts")
     print(f"requests: {len(every)} ({len(every) / elapsed:.1f}/s); errors: {len(rec.errors)}")
     print(f"latency: median {statistics.median(every) * 1000:.0f} ms, "
           f"p95 {percentile(every, 95) * 1000:.0f} ms, max {max(every) * 1000:.0f} ms")

@@ -52,11 +52,13 @@ def _token(client, url):
 
 def subjects():
     """Ids the pages are asked for: the demo commissioner's enterprise, a problem of the
-    demo leader, the latest meeting, a name / code / pinyin to search for."""
+    demo leader, the latest meeting, a name / code / pinyin to search for, the demo
+    leader's task force and one of its key projects, the enterprise's own code."""
     from crm.auth.models import User
     from crm.enterprises.models import Assignment, Enterprise
     from crm.issues.models import Issue
     from crm.meetings.models import Meeting
+    from crm.taskforces.models import Project, TaskForce
 
     users = dict(db.session.execute(select(User.username, User.id).where(User.username.in_(
         ["commissioner", "leader", "coordinator", "handler"]))).all())
@@ -68,11 +70,18 @@ def subjects():
     issue_id = db.session.scalar(select(func.max(Issue.id)).where(
         Issue.enterprise_id.in_(leader_ents), Issue.state == "in_progress"))
     meeting_id = db.session.scalar(select(func.max(Meeting.id)))
+    tf_id = db.session.scalar(select(func.min(TaskForce.id)).where(
+        TaskForce.leader_id == users["leader"])) or db.session.scalar(
+        select(func.min(TaskForce.id)))
+    project_id = db.session.scalar(select(func.min(Project.id)).where(
+        Project.task_force_id == tf_id)) or db.session.scalar(select(func.min(Project.id)))
     return dict(ent=ent_id, issue=issue_id, meeting=meeting_id,
-                name=ent.name[2:6], code=ent.credit_code, pinyin=ent.name_initials[2:6])
+                name=ent.name[2:6], code=ent.credit_code, pinyin=ent.name_initials[2:6],
+                task_force=tf_id, project=project_id, channel=ent.channel_code)
 
 
 FLOOR = "floor: base page, navigation, one query"
+ANONYMOUS = "signed out"  # the role of a page requested without signing in
 FLOOR_URL = "/_bench/floor"
 
 
@@ -104,6 +113,8 @@ def page_list(s):
         ("commissioner: visit submit", "commissioner", "POST", f"/visits/new/{s['ent']}"),
         ("commissioner: enterprise page", "commissioner", "GET", f"/enterprises/{s['ent']}"),
         ("leader: portfolio", "leader", "GET", "/enterprises/mine"),
+        ("leader: portfolio, the others (on demand)", "leader", "GET",
+         "/enterprises/mine?rest=1"),
         ("leader: problem page", "leader", "GET", f"/problems/{s['issue']}"),
         ("coordinator: enterprise list", "coordinator", "GET", "/enterprises/"),
         ("coordinator: search by name", "coordinator", "GET", f"/enterprises/?q={s['name']}"),
@@ -127,6 +138,22 @@ def page_list(s):
         ("coordinator: month overview (nothing cached)", "coordinator", "GET",
          "/meetings/overview"),
         ("coordinator: meeting page", "coordinator", "GET", f"/meetings/{s['meeting']}"),
+        # The pages of issues 15–18 (task forces, 政银企, ratings and 回访, bulletins).
+        ("leader: task forces", "leader", "GET", "/taskforces/"),
+        ("leader: task force page", "leader", "GET", f"/taskforces/{s['task_force']}"),
+        ("leader: key project page", "leader", "GET",
+         f"/taskforces/projects/{s['project']}"),
+        ("leader: problems of my enterprises", "leader", "GET", "/problems/leader"),
+        ("leader: scorecards", "leader", "GET", "/meetings/scorecards"),
+        ("leader: bulletins", "leader", "GET", "/meetings/bulletins"),
+        ("coordinator: financing needs", "coordinator", "GET", "/financing/"),
+        ("bank: recommendation queue", "bank", "GET", "/financing/bank/"),
+        ("coordinator: follow-up queue", "coordinator", "GET", "/problems/follow-ups"),
+        ("coordinator: appeals", "coordinator", "GET", "/problems/appeals"),
+        ("coordinator: case groups", "coordinator", "GET", "/problems/case-groups"),
+        ("coordinator: coverage", "coordinator", "GET", "/visits/coverage"),
+        ("coordinator: shared visits", "coordinator", "GET", "/visits/shared"),
+        ("enterprise: code page (signed out)", ANONYMOUS, "GET", f"/c/{s['channel']}"),
     ]
 
 
@@ -140,6 +167,8 @@ def time_pages(app, repeat: int = 20, warm: int = 2) -> list[dict]:
     # Requests run outside any pushed app context, each in its own (as in production).
     clients = {role: _client(app, role) for role in
                ("commissioner", "leader", "coordinator", "handler")}
+    clients["bank"] = _client(app, "bank")
+    clients[ANONYMOUS] = app.test_client()
     visit_token = _token(clients["commissioner"], f"/visits/new/{s['ent']}")
     counter = _Counter()
     with app.app_context():
@@ -175,7 +204,9 @@ def time_pages(app, repeat: int = 20, warm: int = 2) -> list[dict]:
                     response = client.post(url, headers=FETCH, data={
                         "csrf_token": visit_token, "client_uuid": str(uuid.uuid4()),
                         "visit_date": local_today().isoformat(), "mode": "onsite",
-                        "status_seen": "normal", "summary": "走访了解生产经营情况"})
+                        "status_seen": "normal", "summary": "走访了解生产经营情况",
+                        # Repeats are visits of their own, not the 补充/另记 question (409).
+                        "same_day": "separate"})
                 else:
                     response = client.get(url)
                 elapsed = (time.perf_counter() - t0) * 1000

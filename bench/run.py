@@ -1,4 +1,5 @@
-"""The benchmark: ``make bench`` (``BENCH_SCALE=county|province``).
+"""The benchmark: ``make bench`` (``BENCH_SCALE=county|province|henan|county-large``;
+``henan`` runs on PostgreSQL only).
 
 For each database — a SQLite file, and PostgreSQL when ``BENCH_DATABASE_URL`` is set or
 a local server answers at postgresql://postgres@127.0.0.1 — it makes sure a database
@@ -36,6 +37,7 @@ TARGETS_X = {
     "coordinator: month overview (after": 6, "coordinator: month overview (nothing": 6,
 }
 DEFAULT_TARGET_X = 3
+PG_ONLY = {"henan"}  # scales seeded on PostgreSQL only (crm.seed.POSTGRESQL_ONLY)
 MAX_QUERIES = 12
 
 
@@ -49,7 +51,7 @@ def _pg_url(scale: str) -> str | None:
 
         with psycopg.connect("postgresql://postgres@127.0.0.1/postgres", autocommit=True,
                              connect_timeout=3) as conn:
-            name = f"crm_bench_{scale}"
+            name = f"crm_bench_{scale.replace('-', '_')}"
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                                 (name,)).fetchone():
                 conn.execute(f'CREATE DATABASE "{name}"')
@@ -210,7 +212,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default=os.environ.get("BENCH_SCALE", "county"),
-                        choices=["county", "province", "tiny"])
+                        choices=["county", "province", "henan", "county-large", "tiny"])
     parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 20)))
     parser.add_argument("--skip", default=os.environ.get("BENCH_SKIP", ""),
                         help="comma-separated: packet, import, load")
@@ -218,6 +220,11 @@ def main(argv=None) -> int:
                         choices=["sqlite", "postgresql"])
     args = parser.parse_args(argv)
     skip = {s for s in args.skip.split(",") if s}
+    if args.scale in PG_ONLY:
+        if args.only == "sqlite":
+            parser.error(f"--scale {args.scale} runs on PostgreSQL only")
+        print(f"{args.scale} scale: PostgreSQL only (SQLite is not meant to carry it)")
+        args.only = "postgresql"
     dbs = []
     if args.only in (None, "sqlite"):
         path = os.environ.get("BENCH_SQLITE_PATH", f"/tmp/crm_bench_{args.scale}.sqlite3")

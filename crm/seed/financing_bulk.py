@@ -126,6 +126,7 @@ def populate_financing(w, rng, ctx, factor, ents, coordinator_id: int, province:
         chosen = rng.sample(banks, 2 if rng.random() < 0.25 else 1)
         pushed_at = min(raised_at + timedelta(hours=rng.randint(2, 30)), ctx.now - timedelta(hours=2))
         disbursed = Decimal(0)
+        mine = []  # this need's answers (looked up here, not in all the answers: henan)
         for k, (bank_id, manager) in enumerate(chosen):
             rid = resp_base + len(responses)
             due, warn = step_deadline(pushed_at, "accept", ctx.cal)
@@ -166,9 +167,9 @@ def populate_financing(w, rng, ctx, factor, ents, coordinator_id: int, province:
                     resp["due_at"], resp["warn_at"] = step_deadline(t, action.next_step, ctx.cal)
                 event(nid, t, step, manager, rid, before, action.target, text)
             responses.append(resp)
+            mine.append(resp)
         if disbursed >= amount:
-            met_at = max(r.get("disbursed_at") or pushed_at for r in responses
-                         if r["need_id"] == nid)
+            met_at = max(r.get("disbursed_at") or pushed_at for r in mine)
             _put(need, state="met", closed_at=met_at)
             event(nid, met_at, "met", coordinator_id, None, "open", "met")
         elif story == "closed":
@@ -176,9 +177,8 @@ def populate_financing(w, rng, ctx, factor, ents, coordinator_id: int, province:
                             ctx.now - timedelta(hours=1))
             _put(need, state="closed", close_reason=rng.choice(("withdrawn", "self_funded")),
                  closed_at=closed_at)
-            for r in responses:
-                if r["need_id"] == nid and r["state"] in ("pushed", "accepted", "diligence",
-                                                          "granted"):
+            for r in mine:
+                if r["state"] in ("pushed", "accepted", "diligence", "granted"):
                     event(nid, closed_at, "withdraw", coordinator_id, r["id"], r["state"],
                           "withdrawn")
                     _put(r, state="withdrawn", due_at=None, warn_at=None)

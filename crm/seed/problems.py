@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from crm.core.timeutil import to_local
 from crm.extensions import db
-from crm.issues.models import Issue, IssueEvent
+from crm.issues.models import Issue, IssueEvent, IssueUnit
 from crm.issues.workflow import play_row, raise_row
 from crm.meetings.models import Meeting
 from crm.seed.county.data import PROBLEMS
@@ -61,9 +61,27 @@ class _Issues:
         self.unit_ids = sorted(handlers)
         self.fresh = 0  # problems raised in the last day and a half
         self.returned = 0  # problems left waiting for re-dispatch after a return
+        self.written_issues = self.written_events = 0  # rows already handed to ``flush``
+        self.open_written: list[int] = []  # … of which open (in progress or dispatched)
 
     def event(self, event: dict) -> None:
-        self.events.append(dict(event, id=self.ebase + len(self.events)))
+        self.events.append(dict(event, id=self.ebase + self.written_events + len(self.events)))
+
+    def open_ids(self) -> list[int]:
+        """The problems in progress or dispatched, written or not, in the order raised."""
+        return self.open_written + [r["id"] for r in self.issues
+                                    if r["state"] in ("in_progress", "dispatched")]
+
+    def flush(self, w) -> None:
+        """Write the problems built so far with their events and cooperating units, and
+        let go of them (memory stays bounded at any size); ids continue where they were."""
+        self.open_written = self.open_ids()
+        w.write(Issue.__table__, self.issues)
+        w.write(IssueEvent.__table__, self.events)
+        w.write(IssueUnit.__table__, {(r["issue_id"], r["unit_id"]): r for r in self.coop}.values())
+        self.written_issues += len(self.issues)
+        self.written_events += len(self.events)
+        self.issues, self.events, self.coop = [], [], []
 
     def play(self, row: dict, action: str, at: datetime, actor: int | None, **values) -> None:
         """``action`` on ``row`` at ``at`` by the workflow's action object."""
@@ -80,7 +98,7 @@ class _Issues:
         cat_name, cat_id, cat_unit, level = rng.choice(self.categories)
         title_t, desc_t, res_t = rng.choice(PROBLEMS.get(cat_name) or PROBLEMS["融资信贷"])
         n = rng.randint(2, 9)
-        iid = self.ibase + len(self.issues)
+        iid = self.ibase + self.written_issues + len(self.issues)
         year = to_local(raised_at).year
         self.numbers[year] = self.numbers.get(year, 0) + 1
         unit = unit_id or (cat_unit if cat_unit in self.handlers and rng.random() < 0.8
@@ -165,7 +183,7 @@ def _meetings(w, rng, ctx, maker: _Issues, coordinator, depts, ents):
     months.reverse()
     mbase = (db.session.scalar(select(func.max(Meeting.id))) or 0) + 1
     meetings, agenda, decisions = [], [], []
-    open_ids = [r["id"] for r in maker.issues if r["state"] in ("in_progress", "dispatched")]
+    open_ids = maker.open_ids()
     for k, month in enumerate(months):
         nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
         held = min(nxt - timedelta(days=5), ctx.today)

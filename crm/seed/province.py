@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from pypinyin import Style, lazy_pinyin
@@ -28,8 +28,8 @@ from crm.extensions import db
 from crm.financing.models import BankResponse, FinancingEvent, FinancingNeed, SupportCase
 from crm.issues import reference
 from crm.issues.deadlines import StageLimits, WorkCalendar, overrides_between, start_clock
-from crm.issues.models import Category, DeadlineRule, Issue, IssueEvent, IssueUnit
-from crm.liaisons.models import Policy, Visit, VisitPolicy
+from crm.issues.models import Category, DeadlineRule, Issue, IssueEvent
+from crm.liaisons.models import Policy, Visit, VisitCap, VisitFlag, VisitPolicy
 from crm.meetings.models import AgendaItem, Decision, Meeting
 from crm.seed import province_taskforces
 from crm.seed.bulk import BulkWriter
@@ -55,6 +55,58 @@ SIZES = {"enterprises": 20_000, "towns": 60, "departments": 90, "leaders": 300,
 WEEKS = 52
 PROVINCE = "豫中"
 LEVELS = ("consult", "ordinary", "complex")
+ISSUE_BATCH = 20_000  # problems written at a time, with their events
+HENAN_CITIES = ("郑州市", "开封市", "洛阳市", "平顶山市", "安阳市", "鹤壁市", "新乡市", "焦作市",
+                "濮阳市", "许昌市", "漯河市", "三门峡市", "南阳市", "商丘市", "信阳市", "周口市",
+                "驻马店市", "济源市")
+COUNTIES = ("东城区", "西城区", "南关区", "北郊区", "新城区", "安平县", "兴隆县", "永宁县", "宁安县",
+            "长乐县", "富民县", "太平县")
+TOWNS = ("城关镇", "新集镇", "柳河镇", "青石镇", "白沙镇", "龙泉镇", "桥头镇", "马庄镇", "清水镇",
+         "石桥镇")
+FLAGS = {"orders": 30, "labour": 20, "funding": 25, "power": 8, "relocating": 4, "cutting": 8,
+         "expanding": 15}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a scale generates: the sizes at factor 1.0, the weeks of visits, the days of
+    history before today (units, people and assignments exist that long), and how units
+    are named. ``cities`` empty: the province's ten counties of ``PROVINCE``; otherwise
+    towns and departments of those cities' districts and counties (unique names).
+    ``finance`` scales the 政银企 records (their own sizes are the province's);
+    ``extras`` adds health flags on visits and visit caps (无事不扰) on some enterprises."""
+
+    sizes: dict = field(default_factory=lambda: dict(SIZES))
+    weeks: int = WEEKS
+    history_days: int = 400
+    province: str = PROVINCE
+    cities: tuple = ()
+    finance: float = 1.0
+    extras: bool = False
+
+    def n(self, key: str, factor: float, low: int = 1) -> int:
+        return max(low, round(self.sizes[key] * factor))
+
+
+def _scaled(ratio: float, **sizes) -> dict:
+    """The province's sizes times ``ratio``, with ``sizes`` given exactly."""
+    return {k: sizes.get(k, max(1, round(v * ratio))) for k, v in SIZES.items()}
+
+
+PROFILES = {
+    # The province: exactly as it always was (same seed, same rows).
+    "province": Profile(),
+    # Henan's 万人助万企: 18 cities, 3,000 units, 76,000 cadres, 135,000 enterprises,
+    # half a year of visits (3.5 million) and 300,000 problems.
+    "henan": Profile(sizes={"enterprises": 135_000, "towns": 1_800, "departments": 1_200,
+                            "leaders": 2_000, "commissioners": 70_000, "handlers": 4_000,
+                            "policies": 6_750, "visits": 3_500_000, "issues": 300_000},
+                     weeks=26, province="河南", cities=HENAN_CITIES, finance=6.75, extras=True),
+    # A large county: 3,000 enterprises and two years of visits; the rest as the province
+    # per enterprise (visits and problems per enterprise and year).
+    "county-large": Profile(sizes=_scaled(0.15, visits=300_000, issues=45_000), weeks=104,
+                            history_days=765, finance=0.15, extras=True),
+}
 
 
 @dataclass
@@ -64,6 +116,7 @@ class _Clock:
     cal: WorkCalendar
     limits: dict
     cache: dict
+    profile: Profile = field(default_factory=Profile)
 
     def local(self, day: date, hour: int, minute: int = 0) -> datetime:
         return local_midnight_utc(day) + timedelta(hours=hour, minutes=minute)
@@ -78,10 +131,6 @@ class _Clock:
         return self.cache[key]
 
 
-def _n(key: str, factor: float, low: int = 1) -> int:
-    return max(low, round(SIZES[key] * factor))
-
-
 def _person(rng) -> str:
     return rng.choice(SURNAMES) + rng.choice(GIVEN)
 
@@ -92,13 +141,24 @@ def _phone(rng) -> str:
 
 def _units(ctx, factor):
     """Towns and departments (ORM: few rows); returns (towns, departments)."""
-    since = ctx.local(ctx.today - timedelta(days=400), 9)
-    n_towns, n_depts = _n("towns", factor, 3), _n("departments", factor, 3)
-    names = [f"{PROVINCE}{c}县{t}" for c in "东南西北中安平兴永宁" for t in
-             ("城关镇", "新集镇", "柳河镇", "青石镇", "白沙镇", "龙泉镇")][:n_towns]
-    towns = [Unit(name=n, kind="town", created_at=since) for n in names]
-    wanted = list(DEPARTMENTS) + ["市政府办公室"]
-    wanted += [f"{PROVINCE}{c}县{d[1:]}" for c in "东南西北中安平兴永宁" for d in DEPARTMENTS]
+    prof = ctx.profile
+    since = ctx.local(ctx.today - timedelta(days=prof.history_days), 9)
+    n_towns, n_depts = prof.n("towns", factor, 3), prof.n("departments", factor, 3)
+    if prof.cities:  # city + district/county + town: 郑州市东城区城关镇
+        names = [f"{city}{c}{t}" for t in TOWNS for city in prof.cities for c in COUNTIES]
+        wanted = list(DEPARTMENTS) + ["市政府办公室"]
+        wanted += [f"{city}{d[1:]}" for city in prof.cities for d in DEPARTMENTS]
+        wanted += [f"{city}{c}{d[1:]}" for c in COUNTIES for city in prof.cities
+                   for d in DEPARTMENTS]
+    else:
+        names = [f"{PROVINCE}{c}县{t}" for c in "东南西北中安平兴永宁" for t in
+                 ("城关镇", "新集镇", "柳河镇", "青石镇", "白沙镇", "龙泉镇")]
+        wanted = list(DEPARTMENTS) + ["市政府办公室"]
+        wanted += [f"{PROVINCE}{c}县{d[1:]}" for c in "东南西北中安平兴永宁" for d in DEPARTMENTS]
+    if len(names) < n_towns or len(wanted) < n_depts:
+        raise ValueError(f"the profile names {len(names)} towns and {len(wanted)} departments; "
+                         f"{n_towns} and {n_depts} asked for")
+    towns = [Unit(name=n, kind="town", created_at=since) for n in names[:n_towns]]
     depts = [Unit(name=n, kind="department", created_at=since) for n in wanted[:max(n_depts, 15)]]
     db.session.add_all(towns + depts)
     db.session.flush()
@@ -111,7 +171,7 @@ def _users(w, rng, ctx, factor, towns, depts, pw_hash):
     gov = next(u for u in depts if u.name == "市政府办公室")
     iit = next(u for u in depts if u.name == "市工业和信息化局")
     hr = next(u for u in depts if u.name == "市人力资源和社会保障局")
-    created = ctx.local(ctx.today - timedelta(days=400), 9)
+    created = ctx.local(ctx.today - timedelta(days=ctx.profile.history_days), 9)
     users, roles, taken = [], [], set()
     base = (db.session.scalar(select(func.max(User.id))) or 0) + 1
 
@@ -137,13 +197,13 @@ def _users(w, rng, ctx, factor, towns, depts, pw_hash):
     coordinators = [demo["coordinator"]] + [add("coordinator", iit, "联席办科员")
                                             for _ in range(4)]
     leaders = [demo["leader"]] + [add("leader", gov, rng.choice(["副市长", "副县长", "县委常委"]))
-                                  for _ in range(_n("leaders", factor, 2) - 1)]
+                                  for _ in range(ctx.profile.n("leaders", factor, 2) - 1)]
     home = towns + depts
     commissioners = [demo["commissioner"]] + [
         add("commissioner", home[i % len(home)], rng.choice(["党委委员", "副局长", "科长"]))
-        for i in range(_n("commissioners", factor, 2) - 1)]
+        for i in range(ctx.profile.n("commissioners", factor, 2) - 1)]
     handlers = {hr.id: [demo["handler"]]}
-    for i in range(_n("handlers", factor, len(depts))):
+    for i in range(ctx.profile.n("handlers", factor, len(depts))):
         unit = depts[i % len(depts)] if i < len(depts) * 4 else rng.choice(home)
         handlers.setdefault(unit.id, []).append(add("handler", unit, "科员"))
     w.write(User.__table__, users)
@@ -162,25 +222,32 @@ def _credit(rng, used) -> str:
 
 def _enterprises(w, rng, ctx, factor, towns):
     """Enterprises with one primary contact each; returns [(id, town_id)]."""
-    n = _n("enterprises", factor, 5)
+    prof = ctx.profile
+    n = prof.n("enterprises", factor, 5)
+    if prof.cities:  # name prefix 郑州, place 城关, address from the city on
+        where = {t.id: (next(c for c in prof.cities if t.name.startswith(c))[:-1],
+                        t.name[-3:-1], t.name) for t in towns}
+    else:
+        where = {t.id: (PROVINCE, t.name[len(PROVINCE) + 2:len(PROVINCE) + 4],
+                        t.name[len(PROVINCE):]) for t in towns}
     clusters = list(CLUSTER_WEIGHTS)
     weights = list(CLUSTER_WEIGHTS.values())
     pinyin_cache, used, names = {}, set(), set()
     ents, contacts, out = [], [], []
     base = (db.session.scalar(select(func.max(Enterprise.id))) or 0) + 1
     cbase = (db.session.scalar(select(func.max(Contact.id))) or 0) + 1
-    created = ctx.local(ctx.today - timedelta(days=400), 9)
+    created = ctx.local(ctx.today - timedelta(days=prof.history_days), 9)
     for i in range(n):
         cluster = rng.choices(clusters, weights)[0]
         trade, industry = rng.choice(TRADES[cluster])
         town = rng.choice(towns)
-        place = town.name[len(PROVINCE) + 2:len(PROVINCE) + 4]
-        name = f"{PROVINCE}{rng.choice(BRANDS)}{trade}有限公司"
+        prefix, place, address = where[town.id]
+        name = f"{prefix}{rng.choice(BRANDS)}{trade}有限公司"
         if name in names:
-            name = f"{PROVINCE}{place}{rng.choice(BRANDS)}{trade}有限公司"
+            name = f"{prefix}{place}{rng.choice(BRANDS)}{trade}有限公司"
         k = 2
         while name in names:
-            name = f"{PROVINCE}{place}{rng.choice(BRANDS)}{trade}{k}号有限公司"
+            name = f"{prefix}{place}{rng.choice(BRANDS)}{trade}{k}号有限公司"
             k += 1
         names.add(name)
         if name not in pinyin_cache:
@@ -197,7 +264,7 @@ def _enterprises(w, rng, ctx, factor, towns):
             "small" if employees > 20 else "micro",
             ownership=rng.choices(["private", "state", "foreign", "hmt", "mixed"],
                                   [80, 8, 4, 3, 5])[0],
-            town_id=town.id, address=f"{town.name[len(PROVINCE):]}{rng.choice(ROADS)}"
+            town_id=town.id, address=f"{address}{rng.choice(ROADS)}"
                                      f"{rng.randint(1, 999)}号",
             employees=employees, annual_output=round(employees * rng.uniform(20, 120), 2),
             status=rng.choices(["normal", "reduced", "halted"], [90, 8, 2])[0],
@@ -214,7 +281,7 @@ def _enterprises(w, rng, ctx, factor, towns):
 
 def _assignments(w, rng, ctx, ents, leaders, commissioners, coordinator):
     """leader_a, leader_b and one commissioner per enterprise (a few with history)."""
-    start = ctx.today - timedelta(days=380)
+    start = ctx.today - timedelta(days=ctx.profile.history_days - 20)
     rows, commissioner_of, leader_a = [], {}, {}
     base = (db.session.scalar(select(func.max(Assignment.id))) or 0) + 1
     for i, (eid, _town) in enumerate(ents):
@@ -233,7 +300,7 @@ def _assignments(w, rng, ctx, ents, leaders, commissioners, coordinator):
 
 def _policies(w, rng, ctx, factor, coordinator):
     """The catalogue: valid, expiring and expired policies across the six categories."""
-    n = _n("policies", factor, 5)
+    n = ctx.profile.n("policies", factor, 5)
     base = (db.session.scalar(select(func.max(Policy.id))) or 0) + 1
     cats = ["tax", "award", "subsidy", "talent", "finance", "other"]
     rows = []
@@ -252,15 +319,22 @@ def _policies(w, rng, ctx, factor, coordinator):
 
 
 def _visits(w, rng, ctx, factor, ents, commissioner_of, policy_ids):
-    """About ``visits`` weekly visits over a year; returns the visits that raise problems."""
-    n_target = _n("visits", factor, 10)
+    """About ``visits`` weekly visits over the profile's weeks (rows streamed, never held
+    all at once); returns the visits that raise problems."""
+    prof = ctx.profile
+    WEEKS = prof.weeks  # noqa: N806 - the province's constant, per profile
+    n_target = prof.n("visits", factor, 10)
     first_week = week_start(ctx.today) - timedelta(weeks=WEEKS - 1)
     per_week = max(1, round(n_target / WEEKS))
     vbase = (db.session.scalar(select(func.max(Visit.id))) or 0) + 1
-    n_issues = _n("issues", factor, 5)
+    n_issues = prof.n("issues", factor, 5)
     raising = set(rng.sample(range(n_target), min(n_issues, n_target)))
     raised, counter = [], [0]
-    policy_rows = []
+    policy_rows, flag_rows = [], []
+    # Health flags come from a generator of their own (seeded by one draw), so they take
+    # nothing from the visits' sequence.
+    flagger = random.Random(rng.random()) if prof.extras else None
+    flag_names, flag_weights = list(FLAGS), list(FLAGS.values())
     modes = ["onsite"] * 8 + ["phone", "video"]
     summaries = [s.replace("{contact}", "企业负责人").replace("{e}", "企业").replace("{p}", str(p))
                  for s in SUMMARIES for p in (70, 80, 85, 90, 95)]
@@ -295,6 +369,10 @@ def _visits(w, rng, ctx, factor, ents, commissioner_of, policy_ids):
                     raised.append((vid, eid, author, at))
                 if rng.random() < 0.1:
                     policy_rows.append(dict(visit_id=vid, policy_id=rng.choice(policy_ids)))
+                if flagger and flagger.random() < 0.06:  # 经营风险标记 on one visit in 16
+                    for flag in dict.fromkeys(flagger.choices(
+                            flag_names, flag_weights, k=flagger.choice((1, 1, 1, 2)))):
+                        flag_rows.append(dict(visit_id=vid, flag=flag))
                 k += 1
                 yield dict(id=vid, client_uuid=str(uuid.UUID(int=rng.getrandbits(128),
                                                              version=4)),
@@ -305,29 +383,45 @@ def _visits(w, rng, ctx, factor, ents, commissioner_of, policy_ids):
 
     w.write(Visit.__table__, rows())
     w.write(VisitPolicy.__table__, policy_rows)
+    if prof.extras:
+        w.write(VisitFlag.__table__, flag_rows)
     return raised
 
 
+def _caps(w, ctx, ents, coordinator):
+    """无事不扰: a visit cap on one enterprise in fifty (at most one visit a week, unless
+    a problem of it is open; the generator visits each enterprise at most weekly)."""
+    at = ctx.local(ctx.today - timedelta(days=90), 10)
+    w.write(VisitCap.__table__, (dict(enterprise_id=eid, per_week=1, unless_problem=True,
+                                      set_by_id=coordinator, set_at=at)
+                                 for k, (eid, _town) in enumerate(ents) if k % 50 == 7))
+
+
 def populate_province(factor: float = 1.0, seed: int = 20261127,
-                      today: date | None = None, echo=None) -> dict[str, int]:
-    """Bulk-load the province (``factor`` 1.0) into an empty database; commits itself.
+                      today: date | None = None, echo=None,
+                      profile: Profile | str = "province") -> dict[str, int]:
+    """Bulk-load the ``profile`` (``PROFILES``: the province by default; ``factor`` 1.0
+    = its full size) into an empty database; commits itself.
 
     Returns the row count per table. ``echo(msg)`` receives progress lines.
     """
+    prof = PROFILES[profile] if isinstance(profile, str) else profile
     echo = echo or (lambda msg: None)
     t0 = time.perf_counter()
     if db.session.scalar(select(func.count()).select_from(Enterprise)):
         raise ValueError("the database already has enterprises; seed an empty database")
     rng = random.Random(seed)
     today = today or local_today()
-    overrides = overrides_between(today - timedelta(days=460), today + timedelta(days=150))
+    overrides = overrides_between(today - timedelta(days=max(460, prof.history_days + 60)),
+                                  today + timedelta(days=150))
     limits = {}
     rules = {r.level: r for r in db.session.scalars(
         select(DeadlineRule).where(DeadlineRule.category_id.is_(None)))}
     now = local_midnight_utc(today) + timedelta(hours=12)
     if today == local_today():
         now = min(now, utcnow().replace(second=0, microsecond=0))
-    ctx = _Clock(today=today, now=now, cal=WorkCalendar(overrides), limits=limits, cache={})
+    ctx = _Clock(today=today, now=now, cal=WorkCalendar(overrides), limits=limits, cache={},
+                 profile=prof)
     w = BulkWriter()
     towns, depts = _units(ctx, factor)
     rules = {r.level: r for r in db.session.scalars(
@@ -348,6 +442,8 @@ def populate_province(factor: float = 1.0, seed: int = 20261127,
     policy_ids = _policies(w, rng, ctx, factor, demo["coordinator"])
     echo(f"  enterprises {time.perf_counter() - t0:6.1f}s")
     raised = _visits(w, rng, ctx, factor, ents, commissioner_of, policy_ids)
+    if prof.extras:
+        _caps(w, ctx, ents, demo["coordinator"])
     echo(f"  visits {time.perf_counter() - t0:6.1f}s")
     cats = [(c.name, c.id, c.lead_unit_id, c.default_level)
             for c in db.session.scalars(select(Category).order_by(Category.position))]
@@ -355,10 +451,11 @@ def populate_province(factor: float = 1.0, seed: int = 20261127,
                     {u.id: u for u in towns + depts})
     for vid, eid, author, at in raised:
         maker.build(vid, eid, author, at)
+        if len(maker.issues) >= ISSUE_BATCH:
+            maker.flush(w)
+    del raised
     meetings, agenda, decisions = _meetings(w, rng, ctx, maker, demo["coordinator"], depts, ents)
-    w.write(Issue.__table__, maker.issues)
-    w.write(IssueEvent.__table__, maker.events)
-    w.write(IssueUnit.__table__, {(r["issue_id"], r["unit_id"]): r for r in maker.coop}.values())
+    maker.flush(w)
     w.write(Meeting.__table__, meetings)
     w.write(AgendaItem.__table__, agenda)
     w.write(Decision.__table__, decisions)
@@ -369,8 +466,8 @@ def populate_province(factor: float = 1.0, seed: int = 20261127,
     province_taskforces.populate(w, rng, ctx, factor, leaders, coordinators, commissioners,
                                  depts, ents)
     echo(f"  task forces {time.perf_counter() - t0:6.1f}s")
-    populate_financing(w, rng, ctx, factor, ents, demo["coordinator"], PROVINCE,
-                       probe.password_hash)   # 政银企 (issue 17): banks, needs, 停减产
+    populate_financing(w, rng, ctx, factor * prof.finance, ents, demo["coordinator"],
+                       prof.province, probe.password_hash)   # 政银企 (issue 17): banks, needs, 停减产
     echo(f"  financing {time.perf_counter() - t0:6.1f}s")
     populate_followups(w, ctx)   # 回访 queue of the low ratings (issue 18)
     w.fix_sequences([User.__table__, Enterprise.__table__, Contact.__table__,

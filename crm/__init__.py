@@ -45,6 +45,12 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and \
+            app.config.get("POSTGRES_OPTIONS"):
+        engine = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        engine["connect_args"] = {"options": app.config["POSTGRES_OPTIONS"],
+                                  **(engine.get("connect_args") or {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine
     # A session cookie that must not travel over plain HTTP takes the remember cookie along.
     app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config.get("REMEMBER_COOKIE_SECURE")
                                                 or app.config["SESSION_COOKIE_SECURE"])

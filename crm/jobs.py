@@ -6,6 +6,7 @@ worker builds once (``worker.py``) — see ``AppJob``.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any, Callable
 
 from flask import current_app
@@ -75,6 +76,21 @@ def enqueue(func: Callable, *args, job_timeout: int | None = None, **kwargs) -> 
         func, *args, job_timeout=job_timeout or current_app.config["JOB_TIMEOUT"], **kwargs
     )
     return Enqueued(job.id, False)
+
+
+def reschedule(job_path: str, interval: int) -> None:
+    """End of a periodic job (``crm.scheduling.PERIODIC``): schedule its next run in
+    ``interval`` seconds. Several workers may each start a chain; the ``:next`` lock lets
+    only one run per interval schedule a successor, so duplicate chains die out, and the
+    job's own key (what ``register_periodic_jobs`` checks at start) is kept alive. Nothing
+    without Redis (cron runs ``flask crm sweep`` instead)."""
+    queue = get_queue()
+    if queue is None:
+        return
+    conn = queue.connection
+    conn.set(f"crm:periodic:{job_path}", "1", ex=interval * 2)
+    if conn.set(f"crm:periodic:{job_path}:next", "1", nx=True, ex=max(interval - 30, 1)):
+        queue.enqueue_in(timedelta(seconds=interval), job_path)
 
 
 def ping(x: int) -> dict:

@@ -1,4 +1,5 @@
-"""Periodic jobs. Each domain adds its own entry to ``PERIODIC``."""
+"""Periodic jobs. Each domain adds its own entry to ``PERIODIC``; each job ends with
+``crm.jobs.reschedule`` (its next run, one chain per interval)."""
 from __future__ import annotations
 
 import logging
@@ -12,6 +13,8 @@ PERIODIC: list[tuple[str, int]] = [
     ("crm.financing.sweep.periodic_sweep", 15 * 60),  # the banks' deadlines (issue 17)
     ("crm.taskforces.sweep.periodic_sweep", 60 * 60),  # milestones, rhythm meetings
     ("crm.meetings.bulletin.periodic_weekly", 60 * 60),  # Monday bulletin, 考核 督办 (issue 18)
+    ("crm.meetings.rollups.periodic_rollups", 15 * 60),  # closed months' rollups (issue 19)
+    ("crm.liaisons.rollups.periodic_coverage", 15 * 60),  # weeks' coverage (issue 19)
 ]
 
 

@@ -11,7 +11,7 @@ Runs from ``flask crm sweep`` (with the problems' sweep) and as the periodic rq 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from crm.extensions import db
 from crm.financing.models import CLOCK_STATES, BankResponse, FinancingNeed
 from crm.financing.services import bank_manager_ids, coordinator_ids, wan
 from crm.issues.notices import local_dt, zh
-from crm.jobs import get_queue
+from crm.jobs import reschedule
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +73,6 @@ def periodic_sweep() -> dict[str, int]:
     """The rq job: run the sweep, commit, schedule the next run (one chain per interval)."""
     counts = sweep()
     db.session.commit()
-    queue = get_queue()
-    if queue is not None:
-        conn = queue.connection
-        conn.set(f"crm:periodic:{SWEEP_JOB}", "1", ex=SWEEP_INTERVAL * 2)
-        if conn.set(f"crm:periodic:{SWEEP_JOB}:next", "1", nx=True,
-                    ex=max(SWEEP_INTERVAL - 30, 1)):
-            queue.enqueue_in(timedelta(seconds=SWEEP_INTERVAL), SWEEP_JOB)
+    reschedule(SWEEP_JOB, SWEEP_INTERVAL)
     log.info("financing sweep: %s", counts)
     return counts

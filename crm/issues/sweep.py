@@ -17,7 +17,7 @@ registered in ``crm.scheduling.PERIODIC``) that re-schedules itself.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -27,7 +27,7 @@ from crm.extensions import db
 from crm.issues import cooperation
 from crm.issues.models import CLOCK_STATES, Issue
 from crm.issues.notices import Audience, Notice, local_dt, send, zh
-from crm.jobs import get_queue
+from crm.jobs import reschedule
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +110,6 @@ def periodic_sweep() -> dict[str, int]:
     """
     counts = sweep()
     db.session.commit()
-    queue = get_queue()
-    if queue is not None:
-        conn = queue.connection
-        conn.set(f"crm:periodic:{SWEEP_JOB}", "1", ex=SWEEP_INTERVAL * 2)
-        if conn.set(f"crm:periodic:{SWEEP_JOB}:next", "1", nx=True,
-                    ex=max(SWEEP_INTERVAL - 30, 1)):
-            queue.enqueue_in(timedelta(seconds=SWEEP_INTERVAL), SWEEP_JOB)
+    reschedule(SWEEP_JOB, SWEEP_INTERVAL)
     log.info("deadline sweep: %s", counts)
     return counts

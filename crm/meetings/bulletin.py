@@ -3,7 +3,7 @@ packet (kind ``bulletin``, subject ``bulletin:<monday>``) through the packet pip
 tells the coordinators and the leaders; the coordinator writes a short 点评 (remarks),
 which goes into a new version, before making it final.
 
-What it holds, for the week Monday–Sunday: visits and coverage by town office and by
+What it holds, for the week Monday–Sunday: visits and coverage by the enterprises’ town and by
 commissioner; problems raised, resolved and overdue by unit; red problems overdue for
 more than N days (``RED_DAYS``); the units below the scorecard threshold this month;
 the sections other packages add for ``bulletin`` (task-force milestones that turned
@@ -18,18 +18,19 @@ from typing import Optional
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Text, func, select
+from sqlalchemy import ForeignKey, Text, and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Mapped, defer, joinedload, mapped_column
 
 from crm.auth.models import Unit, User, UserRole
 from crm.core.notify import notify
 from crm.core.timeutil import local_today, to_local, utcnow, week_start
+from crm.enterprises.models import Assignment, Enterprise
 from crm.extensions import db
 from crm.issues.errors import InvalidInput
 from crm.issues.models import Issue
 from crm.issues.notices import zh
-from crm.jobs import get_queue
-from crm.liaisons.coverage import coverage, coverage_by, period_for
+from crm.jobs import reschedule
+from crm.liaisons.coverage import COMMISSIONER_ROLES, Coverage, coverage, coverage_by, period_for
 from crm.liaisons.models import Visit
 from crm.meetings import metrics, scorecards, sections
 from crm.meetings.models import Briefing
@@ -86,9 +87,7 @@ def week_context(monday: date, now: datetime | None = None) -> dict:
     commissioners = sorted(
         ({"name": names.get(uid, "—"), "visits": int(visits.get(uid, 0)), "cov": cov}
          for uid, cov in by_comm.items()), key=lambda r: (r["cov"].rate or 0, r["name"]))
-    towns = sorted(({"name": units.get(uid, "—"), "cov": cov}
-                    for uid, cov in coverage_by(period, "unit", as_of=as_of).items()),
-                   key=lambda r: (r["cov"].rate or 0, r["name"]))
+    towns = by_town(monday, sunday, as_of, units)
     by_unit = [f for f in metrics.group_figures(monday, sunday, "unit", now)
                if f.key is not None and (f.raised or f.resolved or f.overdue_now)]
     red_cut = now - timedelta(days=RED_DAYS)
@@ -112,6 +111,33 @@ def week_context(monday: date, now: datetime | None = None) -> dict:
         "note": note,
         "extra_sections": sections.packet_sections(KIND, None, now),
     }
+
+
+def by_town(monday: date, sunday: date, as_of: date, unit_names: dict[int, str]) -> list[dict]:
+    """The week's visits and coverage by the town of the enterprise (``Enterprise.town_id``,
+    not the commissioner's own unit): per town the visits to its enterprises, and of
+    the enterprises with a commissioner assigned during the week (as the coverage
+    figure counts them, ``crm.liaisons.coverage``) how many were visited. Enterprises
+    without a town make one row of their own. Lowest coverage first; one query."""
+    in_week = and_(Visit.visit_date >= monday, Visit.visit_date <= sunday)
+    assigned = select(Assignment.id).where(
+        Assignment.enterprise_id == Enterprise.id, Assignment.role.in_(COMMISSIONER_ROLES),
+        Assignment.start_date <= min(sunday, as_of),
+        or_(Assignment.end_date.is_(None), Assignment.end_date >= monday)).exists()
+    visited = select(Visit.id).where(Visit.enterprise_id == Enterprise.id, in_week).exists()
+    visits = select(func.count(Visit.id)).where(
+        Visit.enterprise_id == Enterprise.id, in_week).scalar_subquery()
+    rows = db.session.execute(
+        select(Enterprise.town_id,
+               func.count(distinct(case((assigned, Enterprise.id)))),
+               func.count(distinct(case((and_(assigned, visited), Enterprise.id)))),
+               func.coalesce(func.sum(visits), 0))
+        .where(or_(assigned, visited)).group_by(Enterprise.town_id)).all()
+    out = [{"town_id": tid, "name": unit_names.get(tid, "—") if tid is not None
+            else _("No town"), "visits": int(n_visits),
+            "cov": Coverage(int(n_visited), int(n_assigned))}
+           for tid, n_assigned, n_visited, n_visits in rows]
+    return sorted(out, key=lambda r: (r["town_id"] is None, r["cov"].rate or 0, r["name"]))
 
 
 def _packet(briefing, full_lists: bool) -> dict:
@@ -208,12 +234,7 @@ def periodic_weekly() -> Optional[int]:
     scorecards.notify_below_threshold(previous.year, previous.month, now)
     db.session.commit()
     made = weekly(now)
-    queue = get_queue()
-    if queue is not None:
-        conn = queue.connection
-        conn.set(f"crm:periodic:{JOB}", "1", ex=INTERVAL * 2)
-        if conn.set(f"crm:periodic:{JOB}:next", "1", nx=True, ex=max(INTERVAL - 30, 1)):
-            queue.enqueue_in(timedelta(seconds=INTERVAL), JOB)
+    reschedule(JOB, INTERVAL)
     log.info("weekly bulletin: %s", made)
     return made
 

@@ -6,11 +6,10 @@ by ``flask crm sweep`` too; it re-schedules itself the same way.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from crm.core.timeutil import utcnow
 from crm.extensions import db
-from crm.jobs import get_queue
+from crm.jobs import reschedule
 from crm.taskforces import milestones, rhythm
 
 log = logging.getLogger(__name__)
@@ -33,12 +32,6 @@ def periodic_sweep() -> dict[str, int]:
     ``crm.issues.sweep.periodic_sweep``)."""
     counts = sweep()
     db.session.commit()
-    queue = get_queue()
-    if queue is not None:
-        conn = queue.connection
-        conn.set(f"crm:periodic:{SWEEP_JOB}", "1", ex=SWEEP_INTERVAL * 2)
-        if conn.set(f"crm:periodic:{SWEEP_JOB}:next", "1", nx=True,
-                    ex=max(SWEEP_INTERVAL - 30, 1)):
-            queue.enqueue_in(timedelta(seconds=SWEEP_INTERVAL), SWEEP_JOB)
+    reschedule(SWEEP_JOB, SWEEP_INTERVAL)
     log.info("task force sweep: %s", counts)
     return counts

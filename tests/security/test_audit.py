@@ -44,6 +44,12 @@ def test_admin_filters_the_audit_log_by_user_object_and_date(client, login_as):
     dated = client.get(f"/admin/audit?date_from={old_day}&date_to={old_day}")
     assert "新建用户" in dated.get_data(as_text=True)
     assert "修改1" not in dated.get_data(as_text=True)
+    # The person is typed, not picked from a list of every user.
+    assert 'value="鲍勃"' in client.get(f"/admin/audit?user={bob.id}").get_data(as_text=True)
+    assert "<option value=\"%d\"" % alice.id not in page
+    by_name = client.get("/admin/audit?who=鲍").get_data(as_text=True)
+    assert "共 1 条记录" in by_name and "新建用户" in by_name and 'value="鲍"' in by_name
+    assert "共 0 条记录" in client.get("/admin/audit?who=%25_").get_data(as_text=True)
     for junk in ("user=abc", "object_id=-1", "date_from=2026-02-30", "page=x", "user=%00"):
         response = client.get(f"/admin/audit?{junk}")
         assert response.status_code == 200 and "共 61 条记录" in response.get_data(as_text=True)

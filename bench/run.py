@@ -69,7 +69,7 @@ def _flask(url: str, *args: str) -> subprocess.CompletedProcess:
 
 
 def ensure_seeded(url: str, scale: str) -> float | None:
-    """Upgrade and seed ``url`` unless it holds enterprises already; seconds or None."""
+    """Upgrade ``url`` and seed it unless it holds enterprises already; seconds or None."""
     from sqlalchemy import create_engine, inspect, text
 
     from crm import _normalise_db_url
@@ -79,11 +79,13 @@ def ensure_seeded(url: str, scale: str) -> float | None:
         seeded = inspect(conn).has_table("enterprises") and conn.execute(
             text("SELECT count(*) FROM enterprises")).scalar()
     engine.dispose()
+    # A reused database is brought to the code's schema first (a migration may have
+    # been added since it was seeded).
+    done = _flask(url, "db", "upgrade")
+    assert done.returncode == 0, done.stderr[-2000:]
     if seeded:
         print(f"  reusing the seeded database ({url})")
         return None
-    done = _flask(url, "db", "upgrade")
-    assert done.returncode == 0, done.stderr[-2000:]
     t0 = time.perf_counter()
     done = _flask(url, "crm", "seed", "--scale", scale)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

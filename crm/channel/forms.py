@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from crm.core.forms import BaseForm
+from crm.core.forms import BaseForm, chosen_files, clean_each
 from crm.liaisons.photos import PhotoError, clean_photo
 from crm.channel.services import MAX_PHOTOS
 
@@ -62,16 +62,12 @@ class RaiseForm(BaseForm):
         return self._validate_photos() and ok
 
     def _validate_photos(self) -> bool:
-        files = [f for f in (self.photos.data or []) if getattr(f, "filename", None)]
+        files = chosen_files(self.photos)
         if len(files) > MAX_PHOTOS:
             self.photos.errors = [_l("At most %(n)d photos.", n=MAX_PHOTOS)]
             return False
-        cleaned, errors = [], []
-        for f in files:
-            try:
-                cleaned.append(clean_photo(f.stream, f.filename[:60]))
-            except PhotoError as exc:
-                errors.append(str(exc))
+        cleaned, errors = clean_each(files, lambda f: clean_photo(f.stream, f.filename[:60]),
+                                     PhotoError)
         self.clean_photos = cleaned
         if errors:
             self.photos.errors = errors

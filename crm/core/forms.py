@@ -99,3 +99,20 @@ class LongSelect(Select):
         label = choice.label if choice.label is not None else value
         selected = "selected " if choice.selected else ""
         return f'<option {selected}value="{escape(value)}">{escape(label)}</option>'
+
+
+def chosen_files(field) -> list:
+    """The files actually chosen in a file field (a form with none sends an empty part)."""
+    return [f for f in (field.data or []) if getattr(f, "filename", None)]
+
+
+def clean_each(files, clean, error_type) -> tuple[list, list[str]]:
+    """``clean(f)`` of every upload: (the cleaned ones, the messages of those refused with
+    ``error_type``), so that every bad file is named at once, next to the field."""
+    cleaned, errors = [], []
+    for f in files:
+        try:
+            cleaned.append(clean(f))
+        except error_type as exc:
+            errors.append(str(exc))
+    return cleaned, errors

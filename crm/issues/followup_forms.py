@@ -7,7 +7,7 @@ from wtforms import (IntegerField, MultipleFileField, RadioField, SelectField, S
                      TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from crm.core.forms import BaseForm, LongSelect
+from crm.core.forms import BaseForm, LongSelect, chosen_files, clean_each
 from crm.issues.appeals import MAX_FILES, EvidenceError, clean_evidence
 from crm.issues.forms import safe_int, unit_choices
 
@@ -64,16 +64,12 @@ class AppealForm(BaseForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        uploads = [f for f in (self.files.data or []) if getattr(f, "filename", None)]
+        uploads = chosen_files(self.files)
         if len(uploads) > MAX_FILES:
             self.files.errors = [_l("At most %(n)d files.", n=MAX_FILES)]
             return False
-        cleaned, errors = [], []
-        for f in uploads:
-            try:
-                cleaned.append(clean_evidence(f.stream, f.filename))
-            except EvidenceError as exc:
-                errors.append(str(exc))
+        cleaned, errors = clean_each(uploads, lambda f: clean_evidence(f.stream, f.filename),
+                                     EvidenceError)
         self.clean_files = cleaned
         if errors:
             self.files.errors = errors

@@ -27,7 +27,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from crm.core.forms import BaseForm
+from crm.core.forms import BaseForm, chosen_files, clean_each
 from crm.core.timeutil import local_today
 from crm.enterprises.models import STATUSES
 from crm.liaisons.models import FACTORS, HEALTH_FLAGS, SAME_DAY_CHOICES, VISIT_MODES
@@ -296,18 +296,14 @@ class VisitForm(BaseForm):
         return ok
 
     def _validate_photos(self) -> bool:
-        files = [f for f in (self.photos.data or []) if getattr(f, "filename", None)]
+        files = chosen_files(self.photos)
         removing = set(self.remove_photos.data or [])
         kept = len([i for i in getattr(self, "existing_photo_ids", []) if i not in removing])
         if kept + len(files) > MAX_PHOTOS:
             self.photos.errors.append(_l("At most %(n)d photos per visit.", n=MAX_PHOTOS))
             return False
-        cleaned, errors = [], []
-        for f in files:
-            try:
-                cleaned.append(clean_photo(f.stream, f.filename))
-            except PhotoError as exc:
-                errors.append(str(exc))
+        cleaned, errors = clean_each(files, lambda f: clean_photo(f.stream, f.filename),
+                                     PhotoError)
         self.clean_photos = cleaned
         self.photos.errors.extend(errors)
         return not errors

@@ -64,17 +64,7 @@ def red_list(now: datetime | None = None, per_unit: int = 5,
     ).all()
     if not rows:
         return []
-    today = to_local(now).date()
-    earliest = min(to_local(r.due_at).date() for r in rows)
-    if overrides is None:
-        overrides = overrides_between(earliest, today)
-    index = WorkdayIndex(min(earliest, today), today, overrides)
-    units: dict[Optional[int], RedUnit] = {}
-    for r in rows:
-        unit = units.setdefault(r.lead_unit_id, RedUnit(r.lead_unit_id, r.unit, r.total, []))
-        unit.problems.append(RedProblem(r.id, r.number, r.title, r.enterprise, r.due_at,
-                                        index.between(to_local(r.due_at).date(), today)))
-    return list(units.values())
+    return _red_units(rows, now, overrides)
 
 
 @dataclass
@@ -159,14 +149,20 @@ def problem_lists(now: datetime | None = None, per_unit: int = 5,
                       for r in rows if r.list == 1]
     if not red_rows:
         return [], escalated_rows
+    return _red_units(red_rows, now, overrides), escalated_rows
+
+
+def _red_units(rows, now: datetime, overrides) -> list[RedUnit]:
+    """Red rows (ordered by unit) grouped into units, each problem with its working days
+    overdue as of ``now``."""
     today = to_local(now).date()
-    earliest = min(to_local(r.due_at).date() for r in red_rows)
+    earliest = min(to_local(r.due_at).date() for r in rows)
     if overrides is None:
         overrides = overrides_between(earliest, today)
     index = WorkdayIndex(min(earliest, today), today, overrides)
     units: dict[Optional[int], RedUnit] = {}
-    for r in red_rows:
+    for r in rows:
         unit = units.setdefault(r.lead_unit_id, RedUnit(r.lead_unit_id, r.unit, r.total, []))
         unit.problems.append(RedProblem(r.id, r.number, r.title, r.enterprise, r.due_at,
                                         index.between(to_local(r.due_at).date(), today)))
-    return list(units.values()), escalated_rows
+    return list(units.values())
